@@ -1,0 +1,78 @@
+"""Machine-readable contracts for every emulated provider surface.
+
+Data only: operations, parameters, error catalogue, lifecycle vocabulary,
+retention and fidelity notes. The emulator validates and renders with these;
+nothing here imports the emulator or any web framework.
+"""
+
+from __future__ import annotations
+
+from contracts._model import (
+    MISSING,
+    Auth,
+    Billing,
+    Contract,
+    ErrorCase,
+    JobOutcome,
+    Lifecycle,
+    Model,
+    Note,
+    Operation,
+    Param,
+    ResponseSpec,
+    Retention,
+    Source,
+    documented,
+    from_facts,
+    inferred,
+)
+from contracts._validate import Checked, Problem, check, describe, is_http_url
+from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
+from contracts.scenarios import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Scenario
+from contracts.segmind import SEGMIND
+
+CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND,)}
+
+
+def get_contract(provider: str) -> Contract:
+    try:
+        return CONTRACTS[provider]
+    except KeyError:
+        known = ", ".join(sorted(CONTRACTS))
+        raise KeyError(f"unknown provider {provider!r}; known providers: {known}") from None
+
+
+__all__ = [
+    "CONTRACTS",
+    "MISSING",
+    "OUTCOME_SCENARIOS",
+    "SCENARIOS",
+    "SIZES",
+    "TIMING_SCENARIOS",
+    "Auth",
+    "Billing",
+    "Checked",
+    "Contract",
+    "ErrorCase",
+    "JobOutcome",
+    "Lifecycle",
+    "Model",
+    "Note",
+    "Operation",
+    "Param",
+    "PixelSize",
+    "Problem",
+    "ResponseSpec",
+    "Retention",
+    "Scenario",
+    "Source",
+    "check",
+    "describe",
+    "documented",
+    "from_facts",
+    "get_contract",
+    "inferred",
+    "is_http_url",
+    "nearest_ratio",
+    "pixel_size",
+]

@@ -1,0 +1,250 @@
+"""The vocabulary every provider contract is written in.
+
+A contract is plain, frozen data. Each element carries a `Source` saying whether
+the provider's page states it (`documented`), another public source does
+(`facts`, pointing into FACTS.md), or we had to choose it (`inferred`, with the
+reason), so users can see how faithful any response is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any, Literal
+
+SourceKind = Literal["documented", "facts", "inferred"]
+JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
+OperationKind = Literal["submit", "read", "media"]
+ScenarioKind = Literal["outcome", "timing", "refusal"]
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: SourceKind
+    ref: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref}
+
+
+def documented(page: str) -> Source:
+    """Stated on the provider page `page`."""
+    return Source("documented", page)
+
+
+def from_facts(section: str) -> Source:
+    """Stated by a public source gathered in FACTS.md, section `section`."""
+    return Source("facts", section)
+
+
+def inferred(reason: str) -> Source:
+    """Chosen by us; `reason` says why."""
+    return Source("inferred", reason)
+
+
+class _Missing:
+    """Marks a parameter without a default (distinct from a default of None)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request field, with the constraints the provider documents."""
+
+    name: str
+    type: JsonType
+    source: Source
+    description: str = ""
+    required: bool = False
+    default: Any = MISSING
+    enum: tuple[Any, ...] | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    format: str | None = None
+    items: Param | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    properties: tuple[Param, ...] = ()
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not MISSING
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """What an operation answers with one status code."""
+
+    status: int
+    description: str
+    source: Source
+    content_type: str = "application/json"
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: str
+    path: str
+    summary: str
+    kind: OperationKind
+    source: Source
+    responses: tuple[ResponseSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model (Segmind slug, Pixazo model path, ...) and what it accepts."""
+
+    id: str
+    params: tuple[Param, ...]
+    source: Source
+    price_per_image: Decimal
+    price_source: Source
+    returns: Literal["image", "json"] = "json"
+    returns_source: Source | None = None
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """A provider's answer for one named failure.
+
+    `body` is a template: string values may hold `{placeholders}` filled in
+    when the error is rendered; `{message}` defaults to `message`.
+    """
+
+    name: str
+    status: int
+    body: Any
+    source: Source
+    message: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    scenario: bool = True
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a job-shaped scenario ends on this provider."""
+
+    kind: Literal["failed", "errored"]
+    message: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The provider's own status words and how long each phase lasts.
+
+    `durations` maps a timed profile to the seconds spent in each of
+    `phases`; the job is terminal after the last one.
+    """
+
+    phases: tuple[str, ...]
+    succeeded: str
+    failed: str
+    errored: str | None
+    durations: Mapping[str, tuple[float, ...]]
+    source: Source
+    durations_source: Source
+
+
+@dataclass(frozen=True)
+class Retention:
+    record_seconds: float
+    record_source: Source
+    media_seconds: float
+    media_source: Source
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Which job outcomes are charged, per image, and in what unit."""
+
+    charged: tuple[Literal["succeeded", "failed", "errored"], ...]
+    unit: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Auth:
+    header: str
+    scheme: str | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class Note:
+    """A fidelity note on behaviour that is not a field: ordering, billing, ..."""
+
+    topic: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Contract:
+    provider: str
+    title: str
+    pages: tuple[str, ...]
+    hosts: tuple[str, ...]
+    prefix: str
+    auth: Auth
+    operations: tuple[Operation, ...]
+    models: Mapping[str, Model]
+    errors: Mapping[str, ErrorCase]
+    outcomes: Mapping[str, JobOutcome]
+    lifecycle: Lifecycle
+    retention: Retention
+    billing: Billing
+    media_path: str
+    notes: tuple[Note, ...] = ()
+
+    def operation(self, operation_id: str) -> Operation:
+        for operation in self.operations:
+            if operation.id == operation_id:
+                return operation
+        raise KeyError(operation_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole contract as JSON-ready data."""
+        return _plain(self)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Missing):
+        return None
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "__dataclass_fields__"):
+        out = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, Param) and not value.has_default:
+            out.pop("default")
+        return out
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

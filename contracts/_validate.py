@@ -1,0 +1,167 @@
+"""Check a request body against a contract's parameters.
+
+Messages name the parameter and say what was wrong, so a provider can put
+them straight into its own error shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from contracts._model import Param
+
+_TYPE_NAMES = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    param: str
+    message: str
+
+
+@dataclass
+class Checked:
+    """The outcome of a check: values with defaults filled in, and what was wrong."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def message(self) -> str:
+        return "; ".join(p.message for p in self.problems)
+
+
+def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") -> Checked:
+    result = Checked()
+    known = {p.name for p in params}
+    result.unknown = [f"{prefix}{k}" for k in body if k not in known]
+    for param in params:
+        path = f"{prefix}{param.name}"
+        value = body.get(param.name)
+        # An explicit null reads as "not given": clients serialise unset
+        # optional fields that way, and the pages document null defaults.
+        if value is None:
+            if param.required:
+                result.problems.append(Problem(path, f"'{path}' is required"))
+            elif param.has_default:
+                result.values[param.name] = param.default
+            continue
+        problem = _check_value(param, value, path)
+        if problem is not None:
+            result.problems.append(problem)
+        elif param.type == "object" and param.properties:
+            inner = check(param.properties, value, prefix=f"{path}.")
+            result.problems.extend(inner.problems)
+            result.unknown.extend(inner.unknown)
+            result.values[param.name] = inner.values
+        else:
+            result.values[param.name] = value
+    return result
+
+
+def describe(value: Any) -> str:
+    """A short, safe rendering of a client value for an error message."""
+    kind = _TYPE_NAMES.get(type(value), type(value).__name__)
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"{kind} {shown!r}"
+    if isinstance(value, (list, dict)):
+        return f"{kind} of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return f"{kind} {value!r}"
+
+
+def is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _type_ok(param: Param, value: Any) -> bool:
+    if param.type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if param.type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if param.type == "string":
+        return isinstance(value, str)
+    if param.type == "boolean":
+        return isinstance(value, bool)
+    if param.type == "array":
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+def _check_value(param: Param, value: Any, path: str) -> Problem | None:
+    if not _type_ok(param, value):
+        article = "an" if param.type[0] in "aeiou" else "a"
+        return Problem(path, f"'{path}' must be {article} {param.type}, got {describe(value)}")
+    if param.enum is not None and value not in param.enum:
+        allowed = ", ".join(repr(v) for v in param.enum)
+        return Problem(path, f"'{path}' must be one of {allowed}; got {describe(value)}")
+    if param.type in ("integer", "number"):
+        return _check_range(param, value, path)
+    if param.type == "string":
+        return _check_string(param, value, path)
+    if param.type == "array":
+        return _check_array(param, value, path)
+    return None
+
+
+def _check_range(param: Param, value: float, path: str) -> Problem | None:
+    low, high = param.minimum, param.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            bounds = f"between {low} and {high}"
+        elif low is not None:
+            bounds = f"at least {low}"
+        else:
+            bounds = f"at most {high}"
+        return Problem(path, f"'{path}' must be {bounds}, got {value!r}")
+    return None
+
+
+def _check_string(param: Param, value: str, path: str) -> Problem | None:
+    if param.min_length is not None and len(value) < param.min_length:
+        if param.min_length == 1:
+            return Problem(path, f"'{path}' must not be empty")
+        return Problem(path, f"'{path}' must be at least {param.min_length} characters")
+    if param.max_length is not None and len(value) > param.max_length:
+        return Problem(
+            path,
+            f"'{path}' is {len(value)} characters long; the maximum is {param.max_length}",
+        )
+    if param.format == "uri" and not is_http_url(value):
+        return Problem(path, f"'{path}' must be an http(s) URL, got {describe(value)}")
+    if param.format == "date-time" and not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
+        return Problem(path, f"'{path}' must be an ISO 8601 date-time, got {describe(value)}")
+    return None
+
+
+def _check_array(param: Param, value: list[Any], path: str) -> Problem | None:
+    if param.min_items is not None and len(value) < param.min_items:
+        return Problem(path, f"'{path}' needs at least {param.min_items} item(s), got {len(value)}")
+    if param.max_items is not None and len(value) > param.max_items:
+        return Problem(path, f"'{path}' allows at most {param.max_items} item(s), got {len(value)}")
+    if param.items is not None:
+        for index, item in enumerate(value):
+            problem = _check_value(param.items, item, f"{path}[{index}]")
+            if problem is not None:
+                return problem
+    return None

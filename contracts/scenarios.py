@@ -1,0 +1,61 @@
+"""The provider-neutral scenario vocabulary.
+
+These names are public: users type them in `X-Mock-Scenario` headers, in
+`[mock:NAME]` prompt tokens and in rules. Each provider contract maps the
+ones it can show onto its own status codes, bodies and job states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts._model import ScenarioKind
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: ScenarioKind
+    description: str
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("success", "outcome", "The request is accepted and the job succeeds."),
+        Scenario("job-failed", "outcome", "The job is accepted, then ends in the failed state."),
+        Scenario(
+            "job-error",
+            "outcome",
+            "The job is accepted, then ends in a system error (not charged where documented).",
+        ),
+        Scenario(
+            "moderation-blocked",
+            "outcome",
+            "The job is accepted, then content moderation blocks the result.",
+        ),
+        Scenario(
+            "slow", "timing", "The job succeeds, but takes three times the realistic duration."
+        ),
+        Scenario("stuck", "timing", "The job is accepted and never finishes."),
+        Scenario(
+            "expired",
+            "timing",
+            "The job is accepted, but its record and media are already past retention.",
+        ),
+        Scenario("insufficient-credits", "refusal", "The account cannot pay for the request."),
+        Scenario("unauthorized", "refusal", "The API key is missing or invalid."),
+        Scenario("forbidden", "refusal", "The key is valid but not allowed to use this model."),
+        Scenario("rate-limited", "refusal", "Too many requests."),
+        Scenario("server-error", "refusal", "An internal server error."),
+        Scenario("bad-gateway", "refusal", "The gateway could not reach the model service."),
+        Scenario("gateway-timeout", "refusal", "The gateway timed out waiting for the model."),
+        Scenario("maintenance", "refusal", "The service is down for maintenance."),
+        Scenario("feature-disabled", "refusal", "The requested feature is disabled."),
+        Scenario("model-not-found", "refusal", "The model does not exist or is disabled."),
+        Scenario("validation-error", "refusal", "The request parameters are rejected."),
+    )
+}
+
+OUTCOME_SCENARIOS = frozenset(n for n, s in SCENARIOS.items() if s.kind == "outcome")
+TIMING_SCENARIOS = frozenset(n for n, s in SCENARIOS.items() if s.kind == "timing")

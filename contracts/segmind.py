@@ -1,0 +1,494 @@
+"""Segmind: sync v1 and queued v2 for the two Grok Imagine slugs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from contracts._model import (
+    Auth,
+    Billing,
+    Contract,
+    ErrorCase,
+    JobOutcome,
+    Lifecycle,
+    Model,
+    Note,
+    Operation,
+    Param,
+    ResponseSpec,
+    Retention,
+    documented,
+    from_facts,
+    inferred,
+)
+
+IMAGE_PAGE = "segmind-grok-imagine-image.txt"
+QUALITY_PAGE = "segmind-grok-imagine-image-quality.txt"
+_BOTH = f"{IMAGE_PAGE}, {QUALITY_PAGE}"
+_ERRORS = from_facts("§3 Segmind / Errors (API Evangelist error catalog, docs.segmind.com)")
+_V2 = from_facts("§3 Segmind / v2 async flow")
+
+ASPECT_RATIOS = (
+    "1:1",
+    "3:4",
+    "4:3",
+    "9:16",
+    "16:9",
+    "2:3",
+    "3:2",
+    "9:19.5",
+    "19.5:9",
+    "9:20",
+    # The pages show ten values and "+4 more": these four complete xAI's list.
+    "20:9",
+    "1:2",
+    "2:1",
+    "auto",
+)
+
+PROMPT_LIMIT = 10_000
+_PROMPT_LIMIT_SOURCE = inferred(
+    "no prompt limit is documented; 10,000 characters admits every realistic prompt and "
+    "rejects pathological input with a message instead of passing it on"
+)
+
+
+def _prompt(page: str) -> Param:
+    return Param(
+        "prompt",
+        "string",
+        documented(page),
+        description="Text prompt describing the image to generate or the edit to apply.",
+        required=True,
+        min_length=1,
+        max_length=PROMPT_LIMIT,
+    )
+
+
+def _common(page: str, output_format: str) -> tuple[Param, ...]:
+    return (
+        _prompt(page),
+        Param(
+            "aspect_ratio",
+            "string",
+            documented(page),
+            description="Output aspect ratio, ignored when an input image sets the size.",
+            default="16:9",
+            enum=ASPECT_RATIOS,
+        ),
+        Param(
+            "n",
+            "integer",
+            documented(page),
+            description="Number of images per request, each billed separately.",
+            default=1,
+            minimum=1,
+            maximum=4,
+        ),
+        Param(
+            "output_format",
+            "string",
+            documented(page),
+            description="Output file format.",
+            default=output_format,
+            enum=("jpeg", "png", "webp"),
+        ),
+        Param(
+            "resolution",
+            "string",
+            documented(page),
+            description="Output resolution tier.",
+            default="2k",
+            enum=("1k", "2k"),
+        ),
+    )
+
+
+_PRICE_SOURCE = inferred(
+    "Segmind's pages show no price; $0.02 is xAI's list price for grok-imagine-image "
+    "(FACTS §1.3) and $0.07 a placeholder for the quality tier. Configure your own."
+)
+
+MODELS = {
+    "grok-imagine-image": Model(
+        "grok-imagine-image",
+        params=(
+            *_common(IMAGE_PAGE, "png"),
+            Param(
+                "image",
+                "string",
+                documented(IMAGE_PAGE),
+                description="Optional source image (URL or base64) to edit.",
+                default=None,
+                format="image",
+            ),
+            Param(
+                "mode",
+                "string",
+                documented(IMAGE_PAGE),
+                description="standard is fast and economical, quality maximizes fidelity.",
+                default="standard",
+                enum=("standard", "quality"),
+            ),
+        ),
+        source=documented(IMAGE_PAGE),
+        price_per_image=Decimal("0.02"),
+        price_source=_PRICE_SOURCE,
+        returns="image",
+        returns_source=documented(f"{IMAGE_PAGE}: 'Returns: Image'"),
+    ),
+    "grok-imagine-image-quality": Model(
+        "grok-imagine-image-quality",
+        params=_common(QUALITY_PAGE, "jpeg"),
+        source=documented(QUALITY_PAGE),
+        price_per_image=Decimal("0.07"),
+        price_source=_PRICE_SOURCE,
+        returns="json",
+        returns_source=documented(f"{QUALITY_PAGE}: 'Returns: Text/JSON'"),
+    ),
+}
+QUALITY_MODE_PRICE = MODELS["grok-imagine-image-quality"].price_per_image
+
+_SUBMIT_EXAMPLE = {
+    "request_id": "2c7f59ea-0000-4000-8000-000000000000",
+    "status": "QUEUED",
+    "poll_url": "https://api.segmind.com/v1/requests/2c7f59ea-0000-4000-8000-000000000000",
+    "status_url": "https://api.segmind.com/v2/requests/2c7f59ea-0000-4000-8000-000000000000/status",
+    "response_url": "https://api.segmind.com/v2/requests/2c7f59ea-0000-4000-8000-000000000000",
+}
+
+OPERATIONS = (
+    Operation(
+        "v1.generate",
+        "POST",
+        "/v1/{slug}",
+        "Run the model and wait: image bytes (grok-imagine-image) or JSON (quality slug).",
+        "submit",
+        documented(_BOTH),
+        responses=(
+            ResponseSpec(200, "The image (accounting in x-* headers), or JSON", documented(_BOTH)),
+            ResponseSpec(400, "Invalid parameters or request format", documented(_BOTH)),
+            ResponseSpec(406, "Insufficient credits / invalid content type", documented(_BOTH)),
+        ),
+    ),
+    Operation(
+        "v2.submit",
+        "POST",
+        "/v2/{slug}",
+        "Queue a request; answers request_id, status_url and response_url.",
+        "submit",
+        documented(IMAGE_PAGE),
+        responses=(ResponseSpec(200, "Queued", _V2, example=_SUBMIT_EXAMPLE),),
+    ),
+    Operation(
+        "v2.status",
+        "GET",
+        "/v2/requests/{request_id}/status",
+        "Poll: QUEUED, PROCESSING, COMPLETED, or FAILED (served as 422).",
+        "read",
+        documented(IMAGE_PAGE),
+        responses=(
+            ResponseSpec(200, "QUEUED, PROCESSING or COMPLETED", _V2),
+            ResponseSpec(422, "FAILED, with error", documented(IMAGE_PAGE)),
+            ResponseSpec(404, "Unknown or expired request_id", documented(IMAGE_PAGE)),
+        ),
+    ),
+    Operation(
+        "v2.result",
+        "GET",
+        "/v2/requests/{request_id}",
+        "The final response body: status, error, metrics and output.",
+        "read",
+        documented(IMAGE_PAGE),
+        responses=(
+            ResponseSpec(200, "status, error, metrics, output (the image URLs)", _V2),
+            ResponseSpec(422, "FAILED, with error", _V2),
+            ResponseSpec(404, "Unknown or expired request_id", documented(IMAGE_PAGE)),
+        ),
+    ),
+    Operation(
+        "v1.poll",
+        "GET",
+        "/v1/requests/{request_id}",
+        "The older poll endpoint that submit's poll_url names; answers as v2.result.",
+        "read",
+        inferred(
+            "FACTS §3 names poll_url as kept for backward compatibility; its body is not "
+            "documented, so it answers as the v2 result does"
+        ),
+    ),
+    Operation(
+        "media",
+        "GET",
+        "/media/{job_id}/{file}",
+        "The generated image bytes an output URL points at.",
+        "media",
+        inferred(
+            "output URLs must point back at the emulator; Segmind's CDN path is not documented"
+        ),
+    ),
+)
+
+_405_PAGE = (
+    "<html><head><title>405 Method Not Allowed</title></head><body>"
+    "<center><h1>405 Method Not Allowed</h1></center></body></html>"
+)
+
+ERRORS = {
+    e.name: e
+    for e in (
+        ErrorCase(
+            "validation-error",
+            400,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 400 Invalid parameters or request format"),
+            message="Invalid parameters or request format",
+        ),
+        ErrorCase(
+            "malformed-body",
+            400,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 400 Invalid parameters or request format"),
+            scenario=False,
+        ),
+        ErrorCase(
+            "mock-usage",
+            400,
+            {"error": "{message}"},
+            inferred("a mock-only refusal, rendered in Segmind's error envelope"),
+            scenario=False,
+        ),
+        ErrorCase(
+            "unauthorized",
+            401,
+            {"error": "{message}"},
+            _ERRORS,
+            message="Unauthorized. API key is invalid or may have expired...",
+        ),
+        ErrorCase(
+            "missing-key",
+            401,
+            {"error": "{message}"},
+            _ERRORS,
+            message="Missing Authorization or x-api-key in header",
+            scenario=False,
+        ),
+        ErrorCase(
+            "forbidden",
+            403,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 403 Forbidden, insufficient permissions"),
+            message="Forbidden: your account or team is not permitted to use this model",
+        ),
+        ErrorCase(
+            "model-not-found",
+            404,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 404 Model or endpoint not found"),
+            message="Model not found",
+        ),
+        ErrorCase(
+            "request-not-found",
+            404,
+            {"error": "Request {request_id} not found"},
+            _V2,
+            scenario=False,
+        ),
+        ErrorCase(
+            "method-not-allowed",
+            405,
+            _405_PAGE,
+            _ERRORS,
+            content_type="text/html",
+            scenario=False,
+        ),
+        ErrorCase(
+            "insufficient-credits",
+            406,
+            {"error": "{message}"},
+            _ERRORS,
+            message=(
+                "Insufficient credits. Your balance is {balance} credits and this request "
+                "requires {required} credits."
+            ),
+        ),
+        ErrorCase(
+            "invalid-content-type",
+            406,
+            {"error": "Invalid content type"},
+            _ERRORS,
+        ),
+        ErrorCase(
+            "model-retired",
+            410,
+            {"error": "{message}"},
+            _ERRORS,
+            message="This model has been retired",
+        ),
+        ErrorCase(
+            "payload-too-large",
+            413,
+            {"error": "{message}"},
+            inferred(
+                "no body limit is documented; an oversized body is refused in Segmind's "
+                "envelope rather than read into memory"
+            ),
+            scenario=False,
+        ),
+        ErrorCase(
+            "rate-limited",
+            429,
+            {"error": "{message}"},
+            _ERRORS,
+            message="Rate limit exceeded. Please try again later.",
+            headers={"x-rate-limit-reset-at-utc": "{reset_at}"},
+        ),
+        ErrorCase(
+            "server-error",
+            500,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 500 Internal server error"),
+            message="Internal server error",
+        ),
+        ErrorCase(
+            "bad-gateway",
+            502,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 502 Service temporarily unavailable"),
+            message="Bad Gateway: service temporarily unavailable",
+        ),
+        ErrorCase(
+            "gateway-timeout",
+            504,
+            {"error": "{message}"},
+            documented(f"{_BOTH}: 504 Request timed out"),
+            message="Request timed out",
+        ),
+        ErrorCase(
+            "media-not-found",
+            404,
+            {"error": "{message}"},
+            inferred("output files are on a CDN whose error body is not documented"),
+            message="The requested output does not exist or has expired",
+            scenario=False,
+        ),
+    )
+}
+
+OUTCOMES = {
+    "job-failed": JobOutcome(
+        "failed",
+        "Inference failed: the model could not generate an image for this request",
+        inferred("FAILED and its 422 are documented; the error text is ours"),
+    ),
+    "job-error": JobOutcome(
+        "failed",
+        "Internal error while running the model",
+        inferred("Segmind has no separate system-error state: FAILED covers every error"),
+    ),
+    "moderation-blocked": JobOutcome(
+        "failed",
+        "Generated image rejected by content moderation.",
+        documented(
+            f"{IMAGE_PAGE}: content/RAI blocks surface as FAILED; the text is xAI's (FACTS §5)"
+        ),
+    ),
+}
+
+SEGMIND = Contract(
+    provider="segmind",
+    title="Segmind Grok Imagine (sync v1 and queued v2)",
+    pages=(IMAGE_PAGE, QUALITY_PAGE),
+    hosts=("api.segmind.com",),
+    prefix="/segmind",
+    auth=Auth("x-api-key", None, _ERRORS),
+    operations=OPERATIONS,
+    models=MODELS,
+    errors=ERRORS,
+    outcomes=OUTCOMES,
+    lifecycle=Lifecycle(
+        phases=("QUEUED", "PROCESSING"),
+        succeeded="COMPLETED",
+        failed="FAILED",
+        errored=None,
+        durations={"fast": (0.4, 0.8), "realistic": (0.6, 9.74)},
+        source=documented(IMAGE_PAGE),
+        durations_source=documented(f"{IMAGE_PAGE}: '~10.34s'; the queue share is inferred"),
+    ),
+    retention=Retention(
+        record_seconds=3600,
+        record_source=documented(f"{IMAGE_PAGE}: results are retained for 1 hour"),
+        media_seconds=7 * 24 * 3600,
+        media_source=inferred(
+            "Segmind's logging docs (via API Evangelist's conventions file): output files "
+            "are deleted after 7 days, well after the request record"
+        ),
+    ),
+    billing=Billing(
+        charged=("succeeded",),
+        unit="credits (USD)",
+        source=from_facts("§3 Errors: only HTTP 200 is billed; failed jobs are not charged"),
+    ),
+    media_path="/media/{job_id}/{file}",
+    notes=(
+        Note(
+            "aspect_ratio",
+            "The pages list ten ratios and '+4 more'; the four are 20:9, 1:2, 2:1 and auto, "
+            "xAI's list of thirteen ratios plus auto.",
+            from_facts("§1.4 aspect_ratio: 13 ratios + auto = 14 values"),
+        ),
+        Note(
+            "billing",
+            "Only successful work is billed: a v2 job is charged when it completes, never "
+            "when it fails; mode 'quality' is priced as the quality slug.",
+            from_facts("§3 Errors: only HTTP 200 is billed"),
+        ),
+        Note(
+            "v1 output",
+            "v1 of grok-imagine-image returns the first image's bytes, even when n > 1; "
+            "the quality slug's v1 JSON is the v2 result body.",
+            inferred(
+                "the pages say Image and Text/JSON without showing a body; a JSON client "
+                "that reads v2's output works unchanged on v1"
+            ),
+        ),
+        Note(
+            "v1 failures",
+            "A generation that fails during a v1 call answers 500 with the failure text.",
+            from_facts(
+                "§3 Errors: 500 is an internal error, often a parameter the model "
+                "rejected while running"
+            ),
+        ),
+        Note(
+            "v2 image input",
+            "A v2 submit with an unreadable image still answers 200; the job then FAILS "
+            "with a message naming the problem. v1 answers 400.",
+            from_facts("§3 Other facts: media-edit submits always return 200 and validate later"),
+        ),
+        Note(
+            "v2 output",
+            "output is a list of image URLs, one per image.",
+            inferred(
+                "FACTS §3: the exact image-model key was not found; the issue asks for "
+                "the image URLs under output"
+            ),
+        ),
+        Note(
+            "content type",
+            "A body without Content-Type application/json (or multipart/form-data) is "
+            "refused with 406 'Invalid content type'.",
+            _ERRORS,
+        ),
+        Note(
+            "visibility",
+            "A request is visible only to the key that created it; another key gets 404.",
+            inferred("Segmind's records are per account; the exact answer is not documented"),
+        ),
+        Note(
+            "rate-limit header",
+            "x-rate-limit-reset-at-utc carries an ISO 8601 UTC time, one minute ahead.",
+            inferred("the header is documented, its format is not"),
+        ),
+    ),
+)

@@ -1,0 +1,145 @@
+"""The ASGI app: every provider surface, by Host header or path prefix, plus the admin API.
+
+    https://api.segmind.com/v2/...      -> segmind, at its real paths
+    http://HOST:PORT/segmind/v2/...     -> segmind, under its prefix
+    http://HOST:PORT/__mock/...         -> the admin API
+
+Every request to a provider surface is journaled.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.admin import build_admin
+from mockserver.engine import Emulator, JournalEntry
+from mockserver.engine.journal import redact_headers
+from mockserver.providers import SURFACES
+from mockserver.responses import json_response
+from mockserver.surface import Surface
+
+ADMIN_PREFIX = "__mock"
+
+
+def _host(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    server = scope.get("server")
+    if server:
+        return f"{server[0]}:{server[1]}"
+    return "localhost"
+
+
+def _hostname(host: str) -> str:
+    if host.startswith("["):
+        return host[: host.find("]") + 1].lower()
+    name, _, port = host.rpartition(":")
+    return (name if name and port.isdigit() else host).lower()
+
+
+class MockApp:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.surfaces: dict[str, Surface] = {p: SURFACES[p] for p in emulator.contracts}
+        self._by_host = {h: s for s in self.surfaces.values() for h in s.contract.hosts}
+        self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
+        self._admin = build_admin(self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+
+    def base_urls(self, origin: str) -> dict[str, str]:
+        """Where each provider surface is mounted under `origin` (scheme://host:port)."""
+        return {p: origin + s.contract.prefix for p, s in self.surfaces.items()}
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = _host(scope)
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        route_path = path[len(root) :] if root and path.startswith(root) else path
+        head, _, rest = route_path.lstrip("/").partition("/")
+        if head == ADMIN_PREFIX:
+            await self._admin(scope, receive, send)
+            return
+        surface = self._by_host.get(_hostname(host))
+        if surface is None:
+            surface = self._by_prefix.get(head)
+            if surface is None:
+                await self._nowhere(scope, receive, send, host, route_path)
+                return
+            root = f"{root}/{head}"
+            route_path = "/" + rest
+        await self._journaled(surface, scope, receive, send, host, root, route_path)
+
+    async def _journaled(
+        self,
+        surface: Surface,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        host: str,
+        root: str,
+        route_path: str,
+    ) -> None:
+        query = scope.get("query_string", b"")
+        entry = JournalEntry(
+            at=self.emulator.clock.now(),
+            method=scope["method"],
+            path=scope["path"] + ("?" + query.decode("latin-1") if query else ""),
+            host=host,
+            request_headers=redact_headers(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+            ),
+        )
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await surface.handle(
+                scope,
+                receive,
+                send_and_note,
+                emulator=self.emulator,
+                entry=entry,
+                route_path=route_path,
+                base_url=f"{scope.get('scheme', 'http')}://{host}{root}",
+            )
+        finally:
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self.emulator.journal.record(entry)
+
+    async def _nowhere(
+        self, scope: Scope, receive: Receive, send: Send, host: str, path: str
+    ) -> None:
+        origin = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+        body = {
+            "error": f"No provider surface at {path}",
+            "surfaces": self.base_urls(origin),
+            "admin": f"{origin}/{ADMIN_PREFIX}",
+        }
+        await json_response(body, 404)(scope, receive, send)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_app(emulator: Emulator | None = None) -> MockApp:
+    """The ASGI app serving `emulator` (a fresh default one if not given)."""
+    return MockApp(emulator or Emulator())

@@ -1,0 +1,41 @@
+"""The provider-neutral core: clock, jobs and lifecycles, accounts, scenarios,
+media and journal. Nothing here knows about HTTP."""
+
+from __future__ import annotations
+
+from mockserver.engine.accounts import Account, Accounts
+from mockserver.engine.clock import DEFAULT_EPOCH, Clock, ManualClock, SystemClock
+from mockserver.engine.emulator import Emulator, MediaRequest, format_amount
+from mockserver.engine.errors import MockError, MockUsageError, Refusal, UnknownScenario
+from mockserver.engine.jobs import Job, MediaPlan, Outcome
+from mockserver.engine.journal import Journal, JournalEntry
+from mockserver.engine.lifecycle import PROFILES
+from mockserver.engine.media import MediaRef
+from mockserver.engine.scenarios import Choice, ScenarioRule
+from mockserver.engine.settings import Settings
+
+__all__ = [
+    "DEFAULT_EPOCH",
+    "PROFILES",
+    "Account",
+    "Accounts",
+    "Choice",
+    "Clock",
+    "Emulator",
+    "Job",
+    "Journal",
+    "JournalEntry",
+    "ManualClock",
+    "MediaPlan",
+    "MediaRef",
+    "MediaRequest",
+    "MockError",
+    "MockUsageError",
+    "Outcome",
+    "Refusal",
+    "ScenarioRule",
+    "Settings",
+    "SystemClock",
+    "UnknownScenario",
+    "format_amount",
+]

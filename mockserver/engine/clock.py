@@ -1,0 +1,92 @@
+"""The only place that reads the time.
+
+`SystemClock` is wall time plus an offset, so a live server's clock can be moved
+forward. `ManualClock` stands still until told to move, for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+# 2026-01-01T00:00:00Z: a fixed start makes every timestamp reproducible.
+DEFAULT_EPOCH = 1_767_225_600.0
+
+
+class Clock(Protocol):
+    @property
+    def offset(self) -> float:
+        """Seconds the clock has been moved away from where it started."""
+        ...
+
+    def now(self) -> float:
+        """Seconds since the Unix epoch."""
+        ...
+
+    def advance(self, seconds: float) -> None: ...
+
+    def reset(self) -> None:
+        """Back to where the clock started."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass for a caller that waits (a synchronous generation)."""
+        ...
+
+
+def _check_step(seconds: float) -> float:
+    step = float(seconds)
+    if step < 0 or step != step:
+        raise ValueError(f"the clock only moves forward; got {seconds!r} seconds")
+    return step
+
+
+class SystemClock:
+    def __init__(self, offset: float = 0.0) -> None:
+        self._offset = _check_step(offset)
+
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def reset(self) -> None:
+        self._offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self._offset += _check_step(seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+    def __repr__(self) -> str:
+        return f"SystemClock(offset={self._offset})"
+
+
+class ManualClock:
+    def __init__(self, start: float = DEFAULT_EPOCH) -> None:
+        self._start = start
+        self._now = float(start)
+
+    @property
+    def offset(self) -> float:
+        return self._now - self._start
+
+    def now(self) -> float:
+        return self._now
+
+    def reset(self) -> None:
+        self._now = float(self._start)
+
+    def advance(self, seconds: float) -> None:
+        self._now += _check_step(seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        # Virtual time: a waiting call moves the clock instead of blocking.
+        self.advance(max(0.0, seconds))
+
+    def __repr__(self) -> str:
+        return f"ManualClock(now={self._now})"

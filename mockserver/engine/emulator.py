@@ -1,0 +1,360 @@
+"""The emulated world every provider surface runs on: no HTTP in here.
+
+One `Emulator` holds a clock, accounts, jobs, scenario rules, media and the
+journal. Many can live in one process; nothing is module-level state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from contracts import CONTRACTS, SCENARIOS, TIMING_SCENARIOS, Contract
+from mockserver.engine.accounts import Account, Accounts
+from mockserver.engine.clock import Clock, SystemClock
+from mockserver.engine.errors import MockUsageError, Refusal, UnknownScenario
+from mockserver.engine.ids import IdSource
+from mockserver.engine.imaging import ImageFactory
+from mockserver.engine.jobs import Job, JobStore, MediaPlan, Outcome
+from mockserver.engine.journal import Journal
+from mockserver.engine.lifecycle import check_profile, plan
+from mockserver.engine.media import MediaRef, MediaSigner
+from mockserver.engine.scenarios import (
+    Choice,
+    ScenarioRule,
+    ScenarioRules,
+    is_job_scenario,
+    named_in_request,
+    supported,
+)
+from mockserver.engine.settings import Settings, to_amount
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRequest:
+    width: int
+    height: int
+    format: str
+    count: int
+
+
+def format_amount(amount: Decimal) -> str:
+    text = f"{amount:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class Emulator:
+    def __init__(
+        self, settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
+    ) -> None:
+        base = settings or Settings()
+        self.clock: Clock = clock or SystemClock()
+        self.images = ImageFactory()
+        self._configure(replace(base, **overrides) if overrides else base)
+
+    def _configure(self, settings: Settings) -> None:
+        self.settings = settings
+        self.contracts: dict[str, Contract] = {p: CONTRACTS[p] for p in settings.providers}
+        self.profile = settings.profile
+        self.ids = IdSource(settings.seed)
+        self.signer = MediaSigner(self.ids.secret("media"))
+        self.jobs = JobStore()
+        self.journal = Journal(settings.journal_size)
+        self.rules = ScenarioRules()
+        self.accounts = Accounts(settings.default_balance, settings.keys)
+        self._unsettled: dict[str, Job] = {}
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
+
+    def reset(self, *, seed: int | None = None, profile: str | None = None) -> None:
+        """Forget every job, rule, account change and journal entry; rewind the clock."""
+        changes: dict[str, Any] = {}
+        if seed is not None:
+            changes["seed"] = seed
+        if profile is not None:
+            changes["profile"] = profile
+        settings = replace(self.settings, **changes) if changes else self.settings
+        self.clock.reset()
+        self._configure(settings)
+
+    def set_profile(self, profile: str) -> None:
+        """The profile new jobs follow; jobs already submitted keep theirs."""
+        try:
+            self.profile = check_profile(profile)
+        except ValueError as exc:
+            raise MockUsageError(str(exc)) from None
+
+    def advance(self, seconds: float) -> float:
+        try:
+            self.clock.advance(seconds)
+        except (TypeError, ValueError) as exc:
+            raise MockUsageError(str(exc)) from None
+        return self.clock.now()
+
+    def contract(self, provider: str) -> Contract:
+        try:
+            return self.contracts[provider]
+        except KeyError:
+            known = ", ".join(self.contracts)
+            raise MockUsageError(f"provider {provider!r} is not served; served: {known}") from None
+
+    # -- scenarios -------------------------------------------------------
+
+    def queue_scenario(
+        self,
+        scenario: str,
+        *,
+        provider: str | None = None,
+        operation: str | None = None,
+        times: int | None = 1,
+    ) -> ScenarioRule:
+        """The next `times` matching requests play `scenario` (None: until removed)."""
+        providers = [self.contract(provider)] if provider else list(self.contracts.values())
+        if not any(scenario in supported(c) for c in providers):
+            names = sorted({n for c in providers for n in supported(c)})
+            where = provider or "any served provider"
+            raise UnknownScenario(scenario, where, names)
+        if operation is not None and not any(
+            op.id == operation for c in providers for op in c.operations
+        ):
+            ops = sorted({op.id for c in providers for op in c.operations})
+            raise MockUsageError(f"unknown operation {operation!r}; operations: {', '.join(ops)}")
+        try:
+            return self.rules.add(scenario, provider=provider, operation=operation, times=times)
+        except ValueError as exc:
+            raise MockUsageError(str(exc)) from None
+
+    def choose_scenario(
+        self,
+        provider: str,
+        operation: str,
+        *,
+        header: str | None,
+        prompt: str | None = None,
+        submit: bool,
+    ) -> Choice:
+        """The scenario for this request; rules are consumed only by `commit`."""
+        available = supported(self.contracts[provider])
+        named = named_in_request(header, prompt)
+        if named is not None:
+            if named.scenario not in available:
+                raise UnknownScenario(named.scenario, provider, available)
+            # A session-wide header naming a job outcome must not break status reads.
+            if submit or not is_job_scenario(named.scenario):
+                return named
+
+        def applies(name: str) -> bool:
+            return name in available and (submit or not is_job_scenario(name))
+
+        rule = self.rules.find(provider, operation, applies)
+        if rule is not None:
+            return Choice(rule.scenario, "rule", rule)
+        return Choice("success", "default")
+
+    def commit(self, choice: Choice) -> None:
+        if choice.rule is not None:
+            self.rules.consume(choice.rule)
+
+    def refuse(self, choice: Choice, **fields: Any) -> Refusal:
+        """The refusal a refusal-kind choice stands for, its rule consumed."""
+        self.commit(choice)
+        return Refusal(choice.scenario, **fields)
+
+    # -- accounts ----------------------------------------------------------
+
+    def authenticate(self, provider: str, key: str | None) -> Account:
+        if not key:
+            raise Refusal("missing-key")
+        account = self.accounts.authenticate(provider, key)
+        if account is None:
+            raise Refusal("unauthorized")
+        return account
+
+    def set_balance(self, provider: str, key: str, balance: Any) -> Account:
+        self.contract(provider)
+        if not key:
+            raise MockUsageError("the API key must not be empty")
+        return self.accounts.set_balance(provider, key, to_amount(balance, "balance"))
+
+    def account(self, provider: str, key: str) -> Account | None:
+        """The account with every finished job's charge settled."""
+        account = self.accounts.get(provider, key)
+        if account is not None:
+            self.settle_due(account)
+        return account
+
+    # -- jobs --------------------------------------------------------------
+
+    def open_job(
+        self,
+        *,
+        provider: str,
+        operation: str,
+        model: str,
+        account: Account,
+        params: dict[str, Any],
+        media: MediaRequest,
+        price_per_image: Decimal,
+        choice: Choice,
+        job_id: str | None = None,
+        failure: str | None = None,
+        profile: str | None = None,
+        sync: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> Job:
+        """Accept a job: hold its price, plan its life, store it.
+
+        `failure` makes the job fail with that message whatever the scenario
+        (input the provider only rejects once the job runs).
+        """
+        now = self.clock.now()
+        self._sweep(now)
+        contract = self.contracts[provider]
+        cost = price_per_image * media.count
+        forced = choice.scenario == "insufficient-credits"
+        if forced or not Accounts.hold(account, cost):
+            if forced:
+                self.commit(choice)
+            raise Refusal(
+                "insufficient-credits",
+                balance=format_amount(account.available),
+                required=format_amount(cost),
+            )
+        self.commit(choice)
+        rng = self.ids.job_rng()
+        job_profile = check_profile(profile or self.profile)
+        if sync and job_profile == "polls":
+            job_profile = "instant"
+        timing = choice.scenario if choice.scenario in TIMING_SCENARIOS else None
+        lifecycle = contract.lifecycle
+        timeline = plan(job_profile, len(lifecycle.phases), lifecycle.durations, rng, timing=timing)
+        retention = contract.retention
+        expired = timing == "expired"
+        job = Job(
+            id=job_id or self.ids.uuid4(),
+            provider=provider,
+            operation=operation,
+            model=model,
+            account=account.key,
+            params=params,
+            created_at=now,
+            timeline=timeline,
+            outcome=self._outcome(contract, choice.scenario, failure),
+            media=MediaPlan(
+                media.width, media.height, media.format, media.count, rng.randrange(256)
+            ),
+            expires_at=now if expired else now + retention.record_seconds,
+            media_expires_at=now if expired else now + retention.media_seconds,
+            cost=cost,
+            profile=job_profile,
+            scenario=choice.scenario,
+            scenario_source=choice.source,
+            extra={"seed": rng.randrange(1, 2**31), **(extra or {})},
+        )
+        self.jobs.add(job)
+        self._unsettled[job.id] = job
+        return job
+
+    @staticmethod
+    def _outcome(contract: Contract, scenario: str, failure: str | None) -> Outcome:
+        if failure is not None:
+            return Outcome("failed", failure)
+        defined = contract.outcomes.get(scenario)
+        if defined is not None:
+            return Outcome(defined.kind, defined.message)
+        return Outcome("succeeded")
+
+    def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:
+        """The caller's job, or None when unknown, expired or someone else's."""
+        now = self.clock.now()
+        self._sweep(now)
+        job = self.jobs.get(job_id, now)
+        if job is None or job.provider != provider or job.account != account.key:
+            return None
+        return job
+
+    def job(self, job_id: str) -> Job | None:
+        """Any live job, whoever owns it (for the admin API and tests)."""
+        return self.jobs.get(job_id, self.clock.now())
+
+    def observe(self, job: Job, *, count_read: bool = True) -> int:
+        """The job's phase now; settles its charge once it is terminal."""
+        phase = job.observe(self.clock.now(), count_read=count_read)
+        if not job.settled and job.is_terminal(phase):
+            self._settle(job, phase)
+        return phase
+
+    async def wait_sync(self, job: Job) -> int:
+        """Let a synchronous call take its job's time; a job that never ends times out."""
+        duration = job.timeline.duration
+        if duration is None:
+            await self.clock.sleep(self.settings.sync_timeout)
+            raise Refusal("gateway-timeout")
+        await self.clock.sleep(duration)
+        # The sleep may wake a hair early against the wall clock; a finished
+        # synchronous call means a finished job.
+        job.observe(max(self.clock.now(), job.created_at + duration))
+        return self.observe(job, count_read=False)
+
+    def settle_due(self, account: Account | None = None) -> None:
+        now = self.clock.now()
+        for job in list(self._unsettled.values()):
+            if account is None or (job.provider, job.account) == (account.provider, account.key):
+                phase = job.observe(now)
+                if job.is_terminal(phase):
+                    self._settle(job, phase)
+
+    def _settle(self, job: Job, phase: int) -> None:
+        """Capture the job's hold if its outcome is billed, else release it."""
+        job.settled = True
+        self._unsettled.pop(job.id, None)
+        account = self.accounts.get(job.provider, job.account)
+        if account is None:
+            return
+        charged = self.contracts[job.provider].billing.charged
+        if job.is_terminal(phase) and job.outcome.kind in charged:
+            Accounts.capture(account, job.cost)
+        else:
+            Accounts.release(account, job.cost)
+
+    def _sweep(self, now: float) -> None:
+        for job in self.jobs.sweep(now):
+            if not job.settled:
+                self._settle(job, job.observe(job.expires_at))
+
+    # -- media -------------------------------------------------------------
+
+    def media_refs(self, job: Job) -> list[MediaRef]:
+        plan_ = job.media
+        return [
+            MediaRef(
+                job.id,
+                index,
+                plan_.width,
+                plan_.height,
+                plan_.format,
+                plan_.variant,
+                int(job.media_expires_at),
+            )
+            for index in range(plan_.count)
+        ]
+
+    def media_token(self, ref: MediaRef) -> str:
+        return self.signer.token(ref)
+
+    def resolve_media(self, job_id: str, token: str) -> MediaRef | None:
+        """The media a URL names, or None when it is unknown or past retention."""
+        ref = self.signer.parse(job_id, token)
+        if ref is None or self.clock.now() >= ref.expires_at:
+            return None
+        return ref
+
+    def media_bytes(self, provider: str, ref: MediaRef) -> bytes:
+        return self.images.image(ref, f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}")
+
+    @staticmethod
+    def catalogue_names() -> list[str]:
+        return list(SCENARIOS)

@@ -1,0 +1,168 @@
+"""Real image bytes, cheaply: render once per look, stamp per job.
+
+Encoding a 2K image takes tens of milliseconds, so each (size, format,
+variant) is rendered once and cached, with a fixed-length placeholder in its
+metadata (a PNG tEXt chunk, a JPEG comment, WebP XMP). Each job's bytes are
+the cached bytes with that placeholder overwritten by the job's own label:
+distinct per job, decodable, and a copy away from free.
+
+Pillow is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from mockserver.engine.media import MediaRef
+
+LABEL_BYTES = 96
+_PLACEHOLDER = b"grok-imagine-mock:" + b"~" * (LABEL_BYTES - len(b"grok-imagine-mock:"))
+_PALETTES = (
+    ((18, 32, 96), (236, 176, 64), (214, 48, 96)),
+    ((12, 80, 72), (224, 232, 168), (40, 120, 200)),
+    ((64, 16, 88), (248, 144, 120), (248, 232, 96)),
+    ((24, 24, 32), (120, 200, 232), (240, 96, 48)),
+    ((96, 40, 16), (248, 216, 168), (32, 96, 64)),
+    ((16, 56, 120), (200, 240, 255), (255, 200, 40)),
+    ((56, 72, 24), (232, 240, 200), (168, 40, 72)),
+    ((40, 24, 64), (176, 232, 208), (248, 120, 184)),
+)
+VARIANTS = len(_PALETTES)
+_DATA_URI = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*),(?P<data>.*)$", re.S
+)
+_INPUT_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
+
+
+class InputImageError(ValueError):
+    """A client-supplied image that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    width: int
+    height: int
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    data: bytes
+    label_at: int
+    crc_from: int  # PNG only: where the tEXt chunk type starts; -1 otherwise
+
+
+class ImageFactory:
+    """Decodable images for media references, from a bounded cache."""
+
+    def __init__(self, cache_size: int = 48) -> None:
+        self._cache: OrderedDict[tuple[int, int, str, int], _Rendered] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def image(self, ref: MediaRef, label: str) -> bytes:
+        rendered = self._rendered(ref.width, ref.height, ref.format, ref.variant % VARIANTS)
+        return _stamp(rendered, label)
+
+    def _rendered(self, width: int, height: int, fmt: str, variant: int) -> _Rendered:
+        key = (width, height, fmt, variant)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        rendered = _render(width, height, fmt, variant)
+        with self._lock:
+            self._cache[key] = rendered
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return rendered
+
+
+def _stamp(rendered: _Rendered, label: str) -> bytes:
+    text = label.encode("utf-8", "replace")[:LABEL_BYTES].ljust(LABEL_BYTES)
+    data = bytearray(rendered.data)
+    at = rendered.label_at
+    data[at : at + LABEL_BYTES] = text
+    if rendered.crc_from >= 0:
+        end = at + LABEL_BYTES
+        crc = zlib.crc32(bytes(data[rendered.crc_from : end])) & 0xFFFFFFFF
+        data[end : end + 4] = crc.to_bytes(4, "big")
+    return bytes(data)
+
+
+def _render(width: int, height: int, fmt: str, variant: int) -> _Rendered:
+    from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
+
+    dark, light, accent = _PALETTES[variant]
+    # Colour the small gradient, then scale: far cheaper than colouring 2K pixels.
+    gradient = Image.linear_gradient("L").rotate(variant * 45, fillcolor=128)
+    image = ImageOps.colorize(gradient, dark, light).resize((width, height))
+    draw = ImageDraw.Draw(image)
+    side = min(width, height)
+    cx = width * (0.3 + 0.05 * variant)
+    cy = height * (0.65 - 0.04 * variant)
+    r = side * 0.18
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=accent)
+    draw.rectangle(
+        (width * 0.62, height * 0.2, width * 0.62 + side * 0.2, height * 0.2 + side * 0.12),
+        fill=light,
+    )
+    buffer = io.BytesIO()
+    if fmt == "png":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", _PLACEHOLDER.decode())
+        image.save(buffer, "PNG", pnginfo=info, compress_level=1)
+    elif fmt == "jpeg":
+        image.save(buffer, "JPEG", quality=85, comment=_PLACEHOLDER)
+    else:
+        image.save(buffer, "WEBP", quality=80, method=0, xmp=_PLACEHOLDER)
+    data = buffer.getvalue()
+    label_at = data.index(_PLACEHOLDER)
+    crc_from = data.rindex(b"tEXt", 0, label_at) if fmt == "png" else -1
+    return _Rendered(data, label_at, crc_from)
+
+
+def inspect(data: bytes) -> ImageInfo:
+    """Size and format of a JPEG, PNG or WebP image, without decoding its pixels."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = _INPUT_FORMATS.get(image.format or "")
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise InputImageError("the data is not a readable image") from exc
+    if fmt is None:
+        raise InputImageError(f"images must be JPEG, PNG or WebP, got {image.format}")
+    return ImageInfo(width, height, fmt)
+
+
+def decode_inline(text: str) -> bytes:
+    """The bytes of a `data:image/...;base64,...` URI or of bare base64 text."""
+    match = _DATA_URI.match(text)
+    if match is not None:
+        if ";base64" not in match.group("params"):
+            raise InputImageError("data URIs must be base64-encoded (';base64,')")
+        payload = match.group("data")
+    else:
+        payload = text
+    payload = "".join(payload.split())
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InputImageError("not valid base64") from exc
+    if not data:
+        raise InputImageError("the image data is empty")
+    return data
+
+
+def is_data_uri(text: str) -> bool:
+    return text.startswith("data:")

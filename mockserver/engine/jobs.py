@@ -1,0 +1,165 @@
+"""Jobs: what was asked, how it will go, and where it is now."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from mockserver.engine.lifecycle import Timeline
+
+OutcomeKind = Literal["succeeded", "failed", "errored"]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPlan:
+    """The images a job produces; the bytes are made on request, never stored."""
+
+    width: int
+    height: int
+    format: str
+    count: int
+    variant: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: OutcomeKind
+    message: str = ""
+
+
+@dataclass(eq=False, slots=True)
+class Job:
+    id: str
+    provider: str
+    operation: str
+    model: str
+    account: str
+    params: dict[str, Any]
+    created_at: float
+    timeline: Timeline
+    outcome: Outcome
+    media: MediaPlan
+    expires_at: float
+    media_expires_at: float
+    cost: Decimal
+    profile: str
+    scenario: str | None = None
+    scenario_source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    reads: int = 0
+    # When each phase began, as far as the job has been observed; index 0 is submission.
+    phase_log: list[float] = field(default_factory=list)
+    settled: bool = False
+
+    def __post_init__(self) -> None:
+        self.phase_log = [self.created_at]
+
+    @property
+    def last_phase(self) -> int:
+        return len(self.phase_log) - 1
+
+    @property
+    def phase_changed_at(self) -> float:
+        return self.phase_log[-1]
+
+    @property
+    def terminal_at(self) -> float | None:
+        return self.phase_log[-1] if self.last_phase >= self.timeline.phases else None
+
+    def phase_began(self, index: int) -> float | None:
+        return self.phase_log[index] if index < len(self.phase_log) else None
+
+    @property
+    def phases(self) -> int:
+        return self.timeline.phases
+
+    def observe(self, now: float, *, count_read: bool = False) -> int:
+        """The job's phase at `now`; a status read counts toward `polls` timelines."""
+        if count_read:
+            self.reads += 1
+        # Never backwards: a later read at an earlier instant (a sweep, a
+        # synchronous call that woke early) must not undo what a client saw.
+        phase = max(self.timeline.phase_at(now - self.created_at, self.reads), self.last_phase)
+        for index in range(len(self.phase_log), phase + 1):
+            if self.timeline.by_reads:
+                self.phase_log.append(now)
+            else:
+                self.phase_log.append(self.created_at + self.timeline.phase_started(index))
+        return phase
+
+    def is_terminal(self, phase: int) -> bool:
+        return phase >= self.timeline.phases
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+    def summary(self, now: float) -> dict[str, Any]:
+        """A provider-neutral view for the admin API and the journal."""
+        phase = self.observe(now)
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "operation": self.operation,
+            "model": self.model,
+            "phase": phase,
+            "terminal": self.is_terminal(phase),
+            "outcome": self.outcome.kind,
+            "outcome_message": self.outcome.message,
+            "scenario": self.scenario,
+            "scenario_source": self.scenario_source,
+            "profile": self.profile,
+            "created_at": self.created_at,
+            "terminal_at": self.terminal_at,
+            "expires_at": self.expires_at,
+            "reads": self.reads,
+            "cost": str(self.cost),
+            "settled": self.settled,
+            "media": {
+                "width": self.media.width,
+                "height": self.media.height,
+                "format": self.media.format,
+                "count": self.media.count,
+            },
+            "params": self.params,
+        }
+
+
+class JobStore:
+    """Jobs by id, swept once their record has expired."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._expiry: list[tuple[float, str]] = []
+
+    def add(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        heapq.heappush(self._expiry, (job.expires_at, job.id))
+
+    def get(self, job_id: str, now: float) -> Job | None:
+        job = self._jobs.get(job_id)
+        if job is None or job.expired(now):
+            return None
+        return job
+
+    def sweep(self, now: float) -> list[Job]:
+        """Remove and return every job whose record has expired."""
+        gone = []
+        while self._expiry and self._expiry[0][0] <= now:
+            _, job_id = heapq.heappop(self._expiry)
+            job = self._jobs.pop(job_id, None)
+            if job is not None:
+                gone.append(job)
+        return gone
+
+    def clear(self) -> None:
+        self._jobs.clear()
+        self._expiry.clear()
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(list(self._jobs.values()))
+
+    def __len__(self) -> int:
+        return len(self._jobs)

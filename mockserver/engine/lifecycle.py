@@ -1,0 +1,98 @@
+"""Progression profiles and the timeline a job follows through its phases.
+
+A job's phase is derived from the clock (or from how many times its status was
+read); nothing advances it in the background.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PROFILES: dict[str, str] = {
+    "instant": "terminal at once",
+    "fast": "every state visible for a moment; the whole life takes about 1-2 s",
+    "realistic": "the provider's documented typical durations",
+    "polls": "one state further per status read",
+    "stuck": "never finishes",
+}
+
+_JITTER = 0.2  # +/- share of each phase duration, from the job's seeded generator
+SLOW_FACTOR = 3.0
+
+
+def check_profile(name: str) -> str:
+    if name not in PROFILES:
+        known = ", ".join(PROFILES)
+        raise ValueError(f"unknown profile {name!r}; profiles are: {known}")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """When each non-terminal phase ends, as seconds after submission."""
+
+    phases: int
+    ends: tuple[float, ...] = ()
+    by_reads: bool = False
+    reads_per_phase: int = 1
+    finishes: bool = True
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from submission to the terminal state, when the clock decides it."""
+        if self.by_reads or not self.finishes:
+            return None
+        return self.ends[-1] if self.ends else 0.0
+
+    def phase_at(self, elapsed: float, reads: int) -> int:
+        """0..phases-1 for the waiting phases; `phases` once terminal."""
+        if self.by_reads:
+            index = max(reads - 1, 0) // self.reads_per_phase
+        else:
+            index = bisect.bisect_right(self.ends, elapsed)
+        if not self.finishes:
+            index = min(index, self.phases - 1)
+        return min(index, self.phases)
+
+    def phase_started(self, index: int) -> float:
+        """Seconds after submission at which phase `index` began (time-driven timelines)."""
+        if index <= 0 or not self.ends:
+            return 0.0
+        return self.ends[min(index, len(self.ends)) - 1]
+
+
+def plan(
+    profile: str,
+    phases: int,
+    durations: Mapping[str, tuple[float, ...]],
+    rng: random.Random,
+    *,
+    timing: str | None = None,
+) -> Timeline:
+    """The timeline for a new job under `profile`, bent by a timing scenario."""
+    check_profile(profile)
+    if timing == "stuck":
+        profile = "polls" if profile == "polls" else "stuck"
+    if timing == "slow":
+        if profile == "polls":
+            return Timeline(phases, by_reads=True, reads_per_phase=int(SLOW_FACTOR))
+        return Timeline(phases, ends=_ends(durations["realistic"], rng, SLOW_FACTOR))
+    if profile == "polls":
+        return Timeline(phases, by_reads=True, finishes=timing != "stuck")
+    if profile == "instant":
+        return Timeline(phases, ends=(0.0,) * phases)
+    if profile == "stuck":
+        return Timeline(phases, ends=_ends(durations["fast"], rng, 1.0), finishes=False)
+    return Timeline(phases, ends=_ends(durations[profile], rng, 1.0))
+
+
+def _ends(seconds: tuple[float, ...], rng: random.Random, stretch: float) -> tuple[float, ...]:
+    total = 0.0
+    ends = []
+    for base in seconds:
+        total += base * stretch * (1 + rng.uniform(-_JITTER, _JITTER))
+        ends.append(round(total, 3))
+    return tuple(ends)

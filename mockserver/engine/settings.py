@@ -1,0 +1,67 @@
+"""Emulator settings, checked when made so nothing starts half-configured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from contracts import CONTRACTS
+from mockserver.engine.accounts import DEFAULT_BALANCE
+from mockserver.engine.errors import MockUsageError
+from mockserver.engine.lifecycle import check_profile
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = 0
+    profile: str = "fast"
+    providers: tuple[str, ...] = tuple(CONTRACTS)
+    journal_size: int = 1000
+    default_balance: Decimal = DEFAULT_BALANCE
+    # Listing keys for a provider makes it strict: only those keys are valid.
+    keys: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    max_body_bytes: int = 32 * 1024 * 1024
+    # How long a synchronous call may wait for its job before the gateway times out.
+    sync_timeout: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise MockUsageError(f"seed must be an integer, got {self.seed!r}")
+        try:
+            check_profile(self.profile)
+        except ValueError as exc:
+            raise MockUsageError(str(exc)) from None
+        unknown = [p for p in self.providers if p not in CONTRACTS]
+        if unknown:
+            raise MockUsageError(
+                f"unknown provider(s) {', '.join(unknown)}; known: {', '.join(CONTRACTS)}"
+            )
+        for name in ("journal_size", "max_body_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise MockUsageError(f"{name} must be a positive integer, got {value!r}")
+        if self.sync_timeout <= 0:
+            raise MockUsageError(f"sync_timeout must be positive, got {self.sync_timeout!r}")
+        object.__setattr__(
+            self, "default_balance", to_amount(self.default_balance, "default_balance")
+        )
+        keys = {
+            provider: {key: to_amount(v, f"balance of {provider} key") for key, v in listed.items()}
+            for provider, listed in self.keys.items()
+        }
+        object.__setattr__(self, "keys", keys)
+
+
+def to_amount(value: Any, what: str = "amount") -> Decimal:
+    """A balance or price from user input: numbers or numeric strings, not negative."""
+    if isinstance(value, bool):
+        raise MockUsageError(f"{what} must be a number, got {value!r}")
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise MockUsageError(f"{what} must be a number, got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise MockUsageError(f"{what} must be a finite number >= 0, got {value!r}")
+    return amount

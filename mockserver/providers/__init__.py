@@ -1,0 +1,10 @@
+"""One module per provider surface; each is a thin translation onto the engine."""
+
+from __future__ import annotations
+
+from mockserver.providers import segmind
+from mockserver.surface import Surface
+
+SURFACES: dict[str, Surface] = {s.contract.provider: s for s in (segmind.SURFACE,)}
+
+__all__ = ["SURFACES"]

@@ -1,0 +1,74 @@
+"""Rendering a contract's error cases, and JSON answers."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import Response
+
+from contracts import Contract, ErrorCase
+from mockserver.engine import Refusal
+
+# A provider without a case of its own answers with its nearest relative.
+_FALLBACKS = {
+    "missing-key": "unauthorized",
+    "malformed-body": "validation-error",
+    "mock-usage": "validation-error",
+    "payload-too-large": "validation-error",
+    "invalid-content-type": "validation-error",
+    "media-not-found": "request-not-found",
+    "request-not-found": "model-not-found",
+    "endpoint-not-found": "model-not-found",
+    "method-not-allowed": "endpoint-not-found",
+}
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(data, status, headers=dict(headers or {}), media_type="application/json")
+
+
+def error_case(contract: Contract, name: str) -> ErrorCase:
+    seen = name
+    while seen not in contract.errors:
+        seen = _FALLBACKS.get(seen, "server-error")
+        if seen == "server-error" and seen not in contract.errors:
+            raise KeyError(f"{contract.provider} has no error case for {name!r}")
+    return contract.errors[seen]
+
+
+def iso_utc(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: Any, fields: _Fields) -> Any:
+    if isinstance(template, str):
+        if template.startswith("{") and template.endswith("}") and template[1:-1] in fields:
+            return fields[template[1:-1]]
+        return template.format_map(fields)
+    if isinstance(template, Mapping):
+        return {k: _fill(v, fields) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, fields) for v in template]
+    return template
+
+
+def render_refusal(contract: Contract, refusal: Refusal, now: float) -> Response:
+    case = error_case(contract, refusal.case)
+    fields = _Fields(reset_at=iso_utc(now + 60), **refusal.fields)
+    fields["message"] = refusal.message or case.message.format_map(fields)
+    headers = {name: value.format_map(fields) for name, value in case.headers.items()}
+    body = _fill(case.body, fields)
+    if case.content_type == "application/json":
+        return json_response(body, case.status, headers)
+    return Response(str(body), case.status, headers=headers, media_type=case.content_type)

@@ -1,0 +1,144 @@
+"""Serving the emulator over a real socket, in the foreground or in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from mockserver.app import ADMIN_PREFIX, MockApp
+from mockserver.engine import Emulator
+
+if TYPE_CHECKING:
+    import uvicorn
+
+
+class ServeError(RuntimeError):
+    pass
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, so the real port is known before serving starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); "
+            "choose another --port, or --port 0 for a free one"
+        ) from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def origin_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _server(app: MockApp, log_level: str, access_log: bool) -> uvicorn.Server:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="off",
+        # The emulator's own admin API is the way in; no server header games.
+        server_header=False,
+        date_header=True,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(
+    emulator: Emulator,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "warning",
+    access_log: bool = False,
+    announce: Any = print,
+) -> None:
+    """Serve in the foreground until interrupted, after announcing every base URL."""
+    app = MockApp(emulator)
+    sock = bind(host, port)
+    origin = origin_of(sock)
+    announce(f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})")
+    for provider, url in app.base_urls(origin).items():
+        hosts = ", ".join(emulator.contracts[provider].hosts)
+        announce(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
+    announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}")
+    _server(app, log_level, access_log).run(sockets=[sock])
+
+
+class LiveServer:
+    """The emulator behind uvicorn on a free loopback port, in a background thread.
+
+    with LiveServer(Emulator(profile="instant")) as server:
+        requests.get(server.url("segmind") + "/v2/requests/x/status")
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.emulator = emulator or Emulator()
+        self.app = MockApp(self.emulator)
+        self._host = host
+        self._port = port
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def start(self, timeout: float = 10.0) -> LiveServer:
+        if self._server is not None:
+            return self
+        sock = bind(self._host, self._port)
+        self.base_url = origin_of(sock)
+        server = _server(self.app, self._log_level, access_log=False)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="grok-mock-server", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise ServeError(f"the server on {self.base_url} did not start")
+            time.sleep(0.001)  # waiting on a thread, not on emulated time
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    def url(self, provider: str) -> str:
+        """The base URL a client of `provider` should use (`.../segmind`)."""
+        return self.base_url + self.emulator.contract(provider).prefix
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,320 @@
+"""A provider surface: the contract's operations routed to handlers.
+
+Routing is ours rather than Starlette's because an unknown path or a wrong
+method must answer in the provider's own shape (Segmind's 405 is an HTML page).
+Every exception ends as one of the contract's error cases: no bare 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from contracts import Contract, Operation, Param
+from mockserver.engine import (
+    Account,
+    Choice,
+    Emulator,
+    JournalEntry,
+    MockUsageError,
+    Refusal,
+    format_amount,
+)
+from mockserver.engine.journal import key_fingerprint, key_hint, summarize
+from mockserver.responses import render_refusal
+
+log = logging.getLogger("mockserver")
+
+Handler = Callable[["Call"], Awaitable[Response]]
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    operation: Operation
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    """'/v2/requests/{request_id}/status' -> a regex with one named group per segment."""
+    parts = []
+    last = 0
+    for match in _PARAM.finditer(path):
+        parts.append(re.escape(path[last : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>[^/]+)")
+        last = match.end()
+    parts.append(re.escape(path[last:]))
+    return re.compile("^" + "".join(parts) + "$")
+
+
+class Call:
+    """One provider request in flight, with what every handler needs."""
+
+    __slots__ = (
+        "account",
+        "base_url",
+        "contract",
+        "emulator",
+        "entry",
+        "operation",
+        "params",
+        "request",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        request: Request,
+        emulator: Emulator,
+        contract: Contract,
+        operation: Operation,
+        entry: JournalEntry,
+        base_url: str,
+        params: dict[str, str],
+    ) -> None:
+        self.request = request
+        self.emulator = emulator
+        self.contract = contract
+        self.operation = operation
+        self.entry = entry
+        self.base_url = base_url
+        self.params = params
+        self.account: Account | None = None
+        self.warnings: list[str] = []
+
+    @property
+    def provider(self) -> str:
+        return self.contract.provider
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    def note_key(self, key: str | None) -> None:
+        self.entry.key_hint = key_hint(key)
+        self.entry.key_fingerprint = key_fingerprint(key)
+
+    def authenticate(self, key: str | None) -> Account:
+        self.note_key(key)
+        self.account = self.emulator.authenticate(self.provider, key)
+        return self.account
+
+    def warn(self, message: str) -> None:
+        """Tell the client (in `X-Mock-Warning`) and the journal what was let through."""
+        self.warnings.append(message)
+
+    def early_refusal(self) -> None:
+        """Answer a refusal named by header before reading the body.
+
+        QA can force any error with a bare `curl -H 'X-Mock-Scenario: ...'`.
+        """
+        if self.header("x-mock-scenario"):
+            self.choose()
+
+    def choose(self, *, prompt: Any = None) -> Choice:
+        """The scenario for this call; raises the refusal if it is one."""
+        submit = self.operation.kind == "submit"
+        choice = self.emulator.choose_scenario(
+            self.provider,
+            self.operation.id,
+            header=self.header("x-mock-scenario"),
+            prompt=prompt if isinstance(prompt, str) else None,
+            submit=submit,
+        )
+        self.entry.scenario = choice.scenario
+        self.entry.scenario_source = choice.source
+        if choice.scenario not in self.contract.errors:
+            return choice
+        if choice.scenario == "insufficient-credits":
+            # A submit is refused where its bill is known, so the message names it.
+            if submit:
+                return choice
+            raise self.emulator.refuse(choice, **self._credit_fields())
+        raise self.emulator.refuse(choice)
+
+    def _credit_fields(self) -> dict[str, str]:
+        cheapest = min(m.price_per_image for m in self.contract.models.values())
+        balance = self.account.available if self.account else Decimal(0)
+        return {"balance": format_amount(balance), "required": format_amount(cheapest)}
+
+    def profile(self) -> str | None:
+        """A per-job profile asked for with `X-Mock-Profile`."""
+        return self.header("x-mock-profile") or None
+
+    async def body_bytes(self) -> bytes:
+        limit = self.emulator.settings.max_body_bytes
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Refusal("payload-too-large", _too_large(int(declared), limit))
+        chunks = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Refusal("payload-too-large", _too_large(size, limit))
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object, or the provider's malformed-body refusal."""
+        raw = await self.body_bytes()
+        if not raw.strip():
+            raise Refusal("malformed-body", "Request body is empty; expected a JSON object")
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise Refusal(
+                "malformed-body", f"Request body is not valid JSON: {exc.msg} ({where})"
+            ) from None
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(body), "a value")
+            raise Refusal("malformed-body", f"Request body must be a JSON object, got {kind}")
+        self.entry.body = summarize(body)
+        return body
+
+    async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
+        """A multipart body as the JSON object it stands for.
+
+        Form fields are text; each is read as its parameter's type where it can
+        be, so validation reports what is really wrong. Files become base64.
+        """
+        limit = self.emulator.settings.max_body_bytes
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Refusal("payload-too-large", _too_large(int(declared), limit))
+        types = {p.name: p.type for p in params}
+        try:
+            form = await self.request.form(max_part_size=limit)
+        except Exception as exc:  # multipart's parser raises several unrelated types
+            raise Refusal("malformed-body", f"Request body is not valid multipart: {exc}") from None
+        body: dict[str, Any] = {}
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                body[name] = _from_text(value, types.get(name))
+            else:
+                body[name] = base64.b64encode(await value.read()).decode("ascii")
+        self.entry.body = summarize(body)
+        return body
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _from_text(value: str, kind: str | None) -> Any:
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"Request body is {size} bytes; the limit is {limit} bytes"
+
+
+class Surface:
+    """One provider's routes, each bound to the contract operation it serves."""
+
+    def __init__(self, contract: Contract, handlers: Mapping[str, Handler]) -> None:
+        missing = [op.id for op in contract.operations if op.id not in handlers]
+        if missing:
+            raise ValueError(f"{contract.provider}: no handler for {', '.join(missing)}")
+        self.contract = contract
+        self._routes = [
+            _Route(op, _compile(op.path), handlers[op.id]) for op in contract.operations
+        ]
+
+    async def handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        emulator: Emulator,
+        entry: JournalEntry,
+        route_path: str,
+        base_url: str,
+    ) -> None:
+        entry.provider = self.contract.provider
+        response = await self._respond(scope, receive, emulator, entry, route_path, base_url)
+        await response(scope, receive, send)
+
+    async def _respond(
+        self,
+        scope: Scope,
+        receive: Receive,
+        emulator: Emulator,
+        entry: JournalEntry,
+        route_path: str,
+        base_url: str,
+    ) -> Response:
+        method = scope["method"]
+        wrong_method = False
+        for route in self._routes:
+            match = route.pattern.match(route_path)
+            if match is None:
+                continue
+            if route.operation.method != method:
+                wrong_method = True
+                continue
+            entry.operation = route.operation.id
+            request = Request(scope, receive)
+            call = Call(
+                request,
+                emulator,
+                self.contract,
+                route.operation,
+                entry,
+                base_url,
+                match.groupdict(),
+            )
+            return await self._run(route.handler, call)
+        if wrong_method:
+            refusal = Refusal("method-not-allowed", f"Method {method} is not allowed here")
+        else:
+            refusal = Refusal("endpoint-not-found", f"No endpoint at {route_path}")
+        entry.error = str(refusal)
+        return render_refusal(self.contract, refusal, emulator.clock.now())
+
+    async def _run(self, handler: Handler, call: Call) -> Response:
+        response = await self._outcome(handler, call)
+        if call.warnings:
+            call.entry.warnings = list(call.warnings)
+            response.headers["x-mock-warning"] = "; ".join(call.warnings)
+        return response
+
+    async def _outcome(self, handler: Handler, call: Call) -> Response:
+        now = call.emulator.clock.now
+        try:
+            return await handler(call)
+        except Refusal as refusal:
+            call.entry.error = str(refusal)
+            return render_refusal(self.contract, refusal, now())
+        except MockUsageError as exc:
+            call.entry.error = str(exc)
+            return render_refusal(self.contract, Refusal("mock-usage", str(exc)), now())
+        except Exception as exc:  # the safety net: an emulator bug still answers in shape
+            log.exception("emulator error in %s %s", self.contract.provider, call.operation.id)
+            message = f"Internal emulator error ({type(exc).__name__}): {exc}"
+            call.entry.error = message
+            response = render_refusal(self.contract, Refusal("server-error", message), now())
+            response.headers["x-mock-error"] = "emulator-bug"
+            return response
