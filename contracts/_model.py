@@ -144,6 +144,31 @@ class ErrorCase:
     content_type: str = "application/json"
     scenario: bool = True
 
+    def render(self, message: str | None = None, **fields: Any) -> tuple[Any, dict[str, str]]:
+        """The body and headers, placeholders filled; unknown ones stay as written."""
+        values = _Fields(fields)
+        values["message"] = message or self.message.format_map(values)
+        headers = {name: value.format_map(values) for name, value in self.headers.items()}
+        return _fill(self.body, values), headers
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: Any, fields: _Fields) -> Any:
+    if isinstance(template, str):
+        name = template[1:-1]
+        if template == "{" + name + "}" and name in fields:
+            return fields[name]  # a lone placeholder keeps its value's type
+        return template.format_map(fields)
+    if isinstance(template, Mapping):
+        return {key: _fill(value, fields) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_fill(value, fields) for value in template]
+    return template
+
 
 @dataclass(frozen=True)
 class JobOutcome:

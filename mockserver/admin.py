@@ -14,7 +14,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import SCENARIOS
 from mockserver.engine import PROFILES, MockUsageError
-from mockserver.engine.scenarios import supported
 from mockserver.responses import json_response
 
 if TYPE_CHECKING:
@@ -147,7 +146,7 @@ def build_admin(app: MockApp) -> ASGIApp:
             {
                 "rules": [r.to_dict() for r in emulator.rules],
                 "catalogue": {n: s.description for n, s in SCENARIOS.items()},
-                "available": {p: supported(c) for p, c in emulator.contracts.items()},
+                "available": emulator.available,
             }
         )
 

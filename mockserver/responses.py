@@ -46,29 +46,9 @@ def iso_utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-class _Fields(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _fill(template: Any, fields: _Fields) -> Any:
-    if isinstance(template, str):
-        if template.startswith("{") and template.endswith("}") and template[1:-1] in fields:
-            return fields[template[1:-1]]
-        return template.format_map(fields)
-    if isinstance(template, Mapping):
-        return {k: _fill(v, fields) for k, v in template.items()}
-    if isinstance(template, list):
-        return [_fill(v, fields) for v in template]
-    return template
-
-
 def render_refusal(contract: Contract, refusal: Refusal, now: float) -> Response:
     case = error_case(contract, refusal.case)
-    fields = _Fields(reset_at=iso_utc(now + 60), **refusal.fields)
-    fields["message"] = refusal.message or case.message.format_map(fields)
-    headers = {name: value.format_map(fields) for name, value in case.headers.items()}
-    body = _fill(case.body, fields)
+    body, headers = case.render(refusal.message, reset_at=iso_utc(now + 60), **refusal.fields)
     if case.content_type == "application/json":
         return json_response(body, case.status, headers)
     return Response(str(body), case.status, headers=headers, media_type=case.content_type)

@@ -22,7 +22,10 @@ class ServeError(RuntimeError):
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket, so the real port is known before serving starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only
+    # when the listener says TCP, and without it every answer waits ~40 ms on
+    # Nagle and delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

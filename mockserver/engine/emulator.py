@@ -39,6 +39,9 @@ class MediaRequest:
     count: int
 
 
+_DEFAULT_CHOICE = Choice("success", "default")
+
+
 def format_amount(amount: Decimal) -> str:
     text = f"{amount:.6f}".rstrip("0").rstrip(".")
     return text or "0"
@@ -56,6 +59,7 @@ class Emulator:
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
         self.contracts: dict[str, Contract] = {p: CONTRACTS[p] for p in settings.providers}
+        self.available: dict[str, list[str]] = {p: supported(c) for p, c in self.contracts.items()}
         self.profile = settings.profile
         self.ids = IdSource(settings.seed)
         self.signer = MediaSigner(self.ids.secret("media"))
@@ -82,8 +86,12 @@ class Emulator:
 
     def set_profile(self, profile: str) -> None:
         """The profile new jobs follow; jobs already submitted keep theirs."""
+        self.profile = self._checked_profile(profile)
+
+    @staticmethod
+    def _checked_profile(profile: str) -> str:
         try:
-            self.profile = check_profile(profile)
+            return check_profile(profile)
         except ValueError as exc:
             raise MockUsageError(str(exc)) from None
 
@@ -113,8 +121,8 @@ class Emulator:
     ) -> ScenarioRule:
         """The next `times` matching requests play `scenario` (None: until removed)."""
         providers = [self.contract(provider)] if provider else list(self.contracts.values())
-        if not any(scenario in supported(c) for c in providers):
-            names = sorted({n for c in providers for n in supported(c)})
+        if not any(scenario in self.available[c.provider] for c in providers):
+            names = sorted({n for c in providers for n in self.available[c.provider]})
             where = provider or "any served provider"
             raise UnknownScenario(scenario, where, names)
         if operation is not None and not any(
@@ -137,7 +145,9 @@ class Emulator:
         submit: bool,
     ) -> Choice:
         """The scenario for this request; rules are consumed only by `commit`."""
-        available = supported(self.contracts[provider])
+        if not header and not prompt and not len(self.rules):
+            return _DEFAULT_CHOICE
+        available = self.available[provider]
         named = named_in_request(header, prompt)
         if named is not None:
             if named.scenario not in available:
@@ -152,7 +162,7 @@ class Emulator:
         rule = self.rules.find(provider, operation, applies)
         if rule is not None:
             return Choice(rule.scenario, "rule", rule)
-        return Choice("success", "default")
+        return _DEFAULT_CHOICE
 
     def commit(self, choice: Choice) -> None:
         if choice.rule is not None:
@@ -213,6 +223,9 @@ class Emulator:
         now = self.clock.now()
         self._sweep(now)
         contract = self.contracts[provider]
+        job_profile = self._checked_profile(profile or self.profile)
+        if sync and job_profile == "polls":
+            job_profile = "instant"
         cost = price_per_image * media.count
         forced = choice.scenario == "insufficient-credits"
         if forced or not Accounts.hold(account, cost):
@@ -225,9 +238,6 @@ class Emulator:
             )
         self.commit(choice)
         rng = self.ids.job_rng()
-        job_profile = check_profile(profile or self.profile)
-        if sync and job_profile == "polls":
-            job_profile = "instant"
         timing = choice.scenario if choice.scenario in TIMING_SCENARIOS else None
         lifecycle = contract.lifecycle
         timeline = plan(job_profile, len(lifecycle.phases), lifecycle.durations, rng, timing=timing)

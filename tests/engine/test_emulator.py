@@ -1,0 +1,212 @@
+"""The engine's bookkeeping: scenarios, billing holds, visibility, expiry, determinism."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from mockserver import Emulator, ManualClock, MockUsageError, Settings, UnknownScenario
+from mockserver.engine import Choice, MediaRequest, Refusal
+from mockserver.engine.journal import Journal, JournalEntry, redact_headers, summarize
+
+MEDIA = MediaRequest(64, 64, "png", 2)
+PRICE = Decimal("0.02")
+
+
+def _open(emulator: Emulator, key: str = "k", scenario: str = "success", **kw: object) -> object:
+    account = emulator.authenticate("segmind", key)
+    return emulator.open_job(
+        provider="segmind",
+        operation="v2.submit",
+        model="grok-imagine-image",
+        account=account,
+        params={"prompt": "p"},
+        media=MEDIA,
+        price_per_image=PRICE,
+        choice=Choice(scenario, "header"),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def emu() -> Emulator:
+    return Emulator(clock=ManualClock(), profile="fast", seed=5)
+
+
+def test_any_key_is_an_account_with_a_generous_balance(emu: Emulator) -> None:
+    account = emu.authenticate("segmind", "anything")
+    assert account.balance == Decimal(1000)
+    with pytest.raises(Refusal) as missing:
+        emu.authenticate("segmind", "")
+    assert missing.value.case == "missing-key"
+
+
+def test_listed_keys_make_a_provider_strict() -> None:
+    emu = Emulator(Settings(keys={"segmind": {"good": 5}}), clock=ManualClock())
+    assert emu.authenticate("segmind", "good").balance == 5
+    with pytest.raises(Refusal) as refused:
+        emu.authenticate("segmind", "bad")
+    assert refused.value.case == "unauthorized"
+
+
+def test_success_is_charged_when_the_job_completes(emu: Emulator) -> None:
+    job = _open(emu)
+    account = emu.accounts.get("segmind", "k")
+    assert account is not None
+    assert account.held == Decimal("0.04")
+    assert account.balance == 1000
+    emu.advance(5)
+    assert emu.account("segmind", "k") is account
+    assert account.balance == Decimal("999.96")
+    assert account.held == 0
+    assert job.settled  # type: ignore[attr-defined]
+
+
+def test_failed_jobs_release_their_hold(emu: Emulator) -> None:
+    _open(emu, scenario="job-failed")
+    emu.advance(5)
+    account = emu.account("segmind", "k")
+    assert account is not None
+    assert account.balance == 1000
+    assert account.held == 0
+
+
+def test_holds_stop_concurrent_jobs_overspending(emu: Emulator) -> None:
+    emu.set_balance("segmind", "poor", "0.05")
+    _open(emu, key="poor")
+    with pytest.raises(Refusal) as refused:
+        _open(emu, key="poor")
+    assert refused.value.case == "insufficient-credits"
+    assert refused.value.fields == {"balance": "0.01", "required": "0.04"}
+
+
+def test_jobs_are_visible_only_to_their_key(emu: Emulator) -> None:
+    job = _open(emu)
+    other = emu.authenticate("segmind", "other")
+    assert emu.find_job("segmind", job.id, other) is None  # type: ignore[attr-defined]
+    mine = emu.authenticate("segmind", "k")
+    assert emu.find_job("segmind", job.id, mine) is job  # type: ignore[attr-defined]
+
+
+def test_records_expire_with_retention_and_are_swept(emu: Emulator) -> None:
+    job = _open(emu)
+    account = emu.authenticate("segmind", "k")
+    emu.advance(3599)
+    assert emu.find_job("segmind", job.id, account) is job  # type: ignore[attr-defined]
+    emu.advance(1)
+    assert emu.find_job("segmind", job.id, account) is None  # type: ignore[attr-defined]
+    assert len(emu.jobs) == 0
+    assert account.balance == Decimal("999.96")  # charged on the way out
+
+
+def test_the_expired_scenario_is_gone_at_once(emu: Emulator) -> None:
+    job = _open(emu, scenario="expired")
+    account = emu.authenticate("segmind", "k")
+    assert emu.find_job("segmind", job.id, account) is None  # type: ignore[attr-defined]
+
+
+def test_a_seed_reproduces_ids_timings_and_variants() -> None:
+    def run(seed: int) -> list[object]:
+        emu = Emulator(clock=ManualClock(), profile="realistic", seed=seed)
+        jobs = [_open(emu) for _ in range(3)]
+        return [(j.id, j.timeline, j.media.variant, j.extra["seed"]) for j in jobs]  # type: ignore[attr-defined]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_reset_forgets_everything_and_rewinds_the_clock(emu: Emulator) -> None:
+    first = _open(emu).id  # type: ignore[attr-defined]
+    emu.queue_scenario("server-error")
+    emu.advance(100)
+    emu.reset()
+    assert len(emu.jobs) == 0
+    assert len(emu.rules) == 0
+    assert len(emu.journal) == 0
+    assert emu.clock.offset == 0
+    assert _open(emu).id == first  # type: ignore[attr-defined]
+    emu.reset(seed=6, profile="polls")
+    assert emu.seed == 6
+    assert emu.profile == "polls"
+
+
+def test_rules_apply_in_order_and_run_out(emu: Emulator) -> None:
+    emu.queue_scenario("server-error", provider="segmind", times=2)
+    picks = [
+        emu.choose_scenario("segmind", "v2.status", header=None, submit=False) for _ in range(3)
+    ]
+    assert [p.scenario for p in picks] == ["server-error"] * 3  # found, not consumed
+    for _ in range(2):
+        emu.commit(emu.choose_scenario("segmind", "v2.status", header=None, submit=False))
+    after = emu.choose_scenario("segmind", "v2.status", header=None, submit=False)
+    assert after.scenario == "success"
+
+
+def test_job_rules_wait_for_a_submit(emu: Emulator) -> None:
+    emu.queue_scenario("job-failed")
+    read = emu.choose_scenario("segmind", "v2.status", header=None, submit=False)
+    assert read.scenario == "success"
+    submit = emu.choose_scenario("segmind", "v2.submit", header=None, submit=True)
+    assert submit.scenario == "job-failed"
+    assert submit.source == "rule"
+
+
+def test_header_beats_prompt_beats_rules(emu: Emulator) -> None:
+    emu.queue_scenario("forbidden")
+    choose = emu.choose_scenario
+    assert (
+        choose("segmind", "v2.submit", header="slow", prompt="[mock:stuck]", submit=True).source
+        == "header"
+    )
+    assert (
+        choose("segmind", "v2.submit", header=None, prompt="a [mock:stuck] b", submit=True).scenario
+        == "stuck"
+    )
+    assert (
+        choose("segmind", "v2.submit", header=None, prompt="plain", submit=True).scenario
+        == "forbidden"
+    )
+
+
+def test_a_header_job_scenario_is_ignored_on_reads(emu: Emulator) -> None:
+    pick = emu.choose_scenario("segmind", "v2.status", header="job-failed", submit=False)
+    assert pick.scenario == "success"
+
+
+def test_unknown_scenarios_list_what_the_provider_can_show(emu: Emulator) -> None:
+    with pytest.raises(UnknownScenario) as unknown:
+        emu.choose_scenario("segmind", "v2.submit", header="maintenance", submit=True)
+    assert "insufficient-credits" in unknown.value.available
+    assert "maintenance" not in unknown.value.available
+    with pytest.raises(UnknownScenario, match="available scenarios"):
+        emu.queue_scenario("no-such-thing")
+    with pytest.raises(MockUsageError, match="unknown operation"):
+        emu.queue_scenario("server-error", operation="v9.nothing")
+    with pytest.raises(MockUsageError, match="positive integer"):
+        emu.queue_scenario("server-error", times=0)
+
+
+def test_settings_refuse_bad_values_by_name() -> None:
+    with pytest.raises(MockUsageError, match="profile"):
+        Settings(profile="warp")
+    with pytest.raises(MockUsageError, match="journal_size"):
+        Settings(journal_size=0)
+    with pytest.raises(MockUsageError, match="unknown provider"):
+        Settings(providers=("nope",))
+    with pytest.raises(MockUsageError, match="finite number"):
+        Settings(default_balance=Decimal("-1"))
+
+
+def test_the_journal_is_a_bounded_ring_without_secrets() -> None:
+    journal = Journal(size=3)
+    for index in range(5):
+        journal.record(JournalEntry(at=index, method="GET", path=f"/{index}", host="h"))
+    assert [e.path for e in journal] == ["/2", "/3", "/4"]
+    headers = redact_headers(
+        [("X-Api-Key", "supersecretkey"), ("Authorization", "Bearer abcdefghij")]
+    )
+    assert headers == {"x-api-key": "supe...ey", "authorization": "Bearer abcd...ij"}
+    body = summarize({"prompt": "x" * 1000, "items": list(range(50))})
+    assert body["prompt"].endswith("(+840 chars)")
+    assert body["items"][-1] == "...(+30 items)"
