@@ -143,6 +143,8 @@ class ErrorCase:
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     scenario: bool = True
+    # Where the message text comes from, when not from `source` itself.
+    wording: Source | None = None
 
     def render(self, message: str | None = None, **fields: Any) -> tuple[Any, dict[str, str]]:
         """The body and headers, placeholders filled; unknown ones stay as written."""

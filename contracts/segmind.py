@@ -27,6 +27,7 @@ QUALITY_PAGE = "segmind-grok-imagine-image-quality.txt"
 _BOTH = f"{IMAGE_PAGE}, {QUALITY_PAGE}"
 _ERRORS = from_facts("§3 Segmind / Errors (API Evangelist error catalog, docs.segmind.com)")
 _V2 = from_facts("§3 Segmind / v2 async flow")
+_OURS = inferred("the page describes the code; the body text is ours, in Segmind's envelope")
 
 ASPECT_RATIOS = (
     "1:1",
@@ -243,6 +244,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 400 Invalid parameters or request format"),
             message="Invalid parameters or request format",
+            wording=_OURS,
         ),
         ErrorCase(
             "malformed-body",
@@ -250,6 +252,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 400 Invalid parameters or request format"),
             scenario=False,
+            wording=_OURS,
         ),
         ErrorCase(
             "mock-usage",
@@ -257,6 +260,7 @@ ERRORS = {
             {"error": "{message}"},
             inferred("a mock-only refusal, rendered in Segmind's error envelope"),
             scenario=False,
+            wording=_OURS,
         ),
         ErrorCase(
             "unauthorized",
@@ -279,6 +283,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 403 Forbidden, insufficient permissions"),
             message="Forbidden: your account or team is not permitted to use this model",
+            wording=_OURS,
         ),
         ErrorCase(
             "model-not-found",
@@ -286,6 +291,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 404 Model or endpoint not found"),
             message="Model not found",
+            wording=_OURS,
         ),
         ErrorCase(
             "request-not-found",
@@ -311,6 +317,7 @@ ERRORS = {
                 "Insufficient credits. Your balance is {balance} credits and this request "
                 "requires {required} credits."
             ),
+            wording=_OURS,
         ),
         ErrorCase(
             "invalid-content-type",
@@ -324,6 +331,7 @@ ERRORS = {
             {"error": "{message}"},
             _ERRORS,
             message="This model has been retired",
+            wording=_OURS,
         ),
         ErrorCase(
             "payload-too-large",
@@ -334,6 +342,7 @@ ERRORS = {
                 "envelope rather than read into memory"
             ),
             scenario=False,
+            wording=_OURS,
         ),
         ErrorCase(
             "rate-limited",
@@ -342,6 +351,7 @@ ERRORS = {
             _ERRORS,
             message="Rate limit exceeded. Please try again later.",
             headers={"x-rate-limit-reset-at-utc": "{reset_at}"},
+            wording=_OURS,
         ),
         ErrorCase(
             "server-error",
@@ -349,6 +359,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 500 Internal server error"),
             message="Internal server error",
+            wording=_OURS,
         ),
         ErrorCase(
             "bad-gateway",
@@ -356,6 +367,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 502 Service temporarily unavailable"),
             message="Bad Gateway: service temporarily unavailable",
+            wording=_OURS,
         ),
         ErrorCase(
             "gateway-timeout",
@@ -363,6 +375,7 @@ ERRORS = {
             {"error": "{message}"},
             documented(f"{_BOTH}: 504 Request timed out"),
             message="Request timed out",
+            wording=_OURS,
         ),
         ErrorCase(
             "media-not-found",
@@ -371,6 +384,7 @@ ERRORS = {
             inferred("output files are on a CDN whose error body is not documented"),
             message="The requested output does not exist or has expired",
             scenario=False,
+            wording=_OURS,
         ),
     )
 }

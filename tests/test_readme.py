@@ -1,0 +1,81 @@
+"""The README's examples run against a real `grok-mock serve`, so they cannot rot."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts import get_contract
+from mockserver.catalogue import markdown
+from tests.test_cli import Served, serve
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+DOC_ORIGIN = "http://127.0.0.1:8000"
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in FENCE.findall(README) if lang == language]
+
+
+def section(name: str) -> str:
+    start, end = f"<!-- {name}:start -->\n", f"\n<!-- {name}:end -->"
+    return README[README.index(start) + len(start) : README.index(end)]
+
+
+def notes(provider: str) -> str:
+    contract = get_contract(provider)
+    return "\n".join(f"- **{n.topic}** ({n.source.kind}): {n.text}" for n in contract.notes)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Served]:
+    with serve() as served:
+        yield served
+
+
+def test_the_scenario_table_is_the_contracts() -> None:
+    assert section("scenarios:segmind") == markdown(get_contract("segmind"))
+
+
+def test_the_fidelity_notes_are_the_contracts() -> None:
+    assert section("notes:segmind") == notes("segmind")
+
+
+def test_the_announced_urls_are_as_documented(server: Served) -> None:
+    documented = next(body for lang, body in FENCE.findall(README) if "segmind    http" in body)
+    assert server.banner == documented.replace(DOC_ORIGIN, server.origin).strip()
+
+
+def test_the_ci_script_runs_the_readme_test_command() -> None:
+    command = next(b for b in blocks("bash") if "pytest" in b).strip()
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert command in ci
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the QA recipes are curl commands")
+@pytest.mark.parametrize(
+    "recipe",
+    [b for b in blocks("bash") if b.startswith("# expect:")],
+    ids=lambda b: b.split("\n")[1][:40],
+)
+def test_each_curl_recipe_answers_as_documented(server: Served, recipe: str) -> None:
+    expected = [int(code) for code in recipe.split("\n", 1)[0].split(":", 1)[1].split()]
+    script = recipe.replace(DOC_ORIGIN, server.origin)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    statuses = [int(code) for code in re.findall(r"^HTTP/[\d.]+ (\d{3})", result.stdout, re.M)]
+    assert statuses == expected, result.stdout
+
+
+@pytest.mark.parametrize("example", blocks("python"), ids=lambda b: b.strip().split("\n")[0][:40])
+def test_each_python_example_runs(server: Served, example: str) -> None:
+    code = example.replace(DOC_ORIGIN, server.origin)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
