@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from contracts._model import (
     Auth,
@@ -17,6 +18,7 @@ from contracts._model import (
     Param,
     ResponseSpec,
     Retention,
+    Source,
     documented,
     from_facts,
     inferred,
@@ -235,62 +237,47 @@ _405_PAGE = (
     "<center><h1>405 Method Not Allowed</h1></center></body></html>"
 )
 
+
+def _case(name: str, status: int, source: Source, message: str = "", **more: Any) -> ErrorCase:
+    """An error in Segmind's one envelope, `{"error": "<message>"}`."""
+    return ErrorCase(name, status, {"error": "{message}"}, source, message=message, **more)
+
+
+_400 = documented(f"{_BOTH}: 400 Invalid parameters or request format")
+
 ERRORS = {
     e.name: e
     for e in (
-        ErrorCase(
-            "validation-error",
-            400,
-            {"error": "{message}"},
-            documented(f"{_BOTH}: 400 Invalid parameters or request format"),
-            message="Invalid parameters or request format",
-            wording=_OURS,
-        ),
-        ErrorCase(
-            "malformed-body",
-            400,
-            {"error": "{message}"},
-            documented(f"{_BOTH}: 400 Invalid parameters or request format"),
-            scenario=False,
-            wording=_OURS,
-        ),
-        ErrorCase(
+        _case("validation-error", 400, _400, "Invalid parameters or request format", wording=_OURS),
+        _case("malformed-body", 400, _400, scenario=False, wording=_OURS),
+        _case(
             "mock-usage",
             400,
-            {"error": "{message}"},
             inferred("a mock-only refusal, rendered in Segmind's error envelope"),
             scenario=False,
-            wording=_OURS,
         ),
-        ErrorCase(
-            "unauthorized",
-            401,
-            {"error": "{message}"},
-            _ERRORS,
-            message="Unauthorized. API key is invalid or may have expired...",
+        _case(
+            "unauthorized", 401, _ERRORS, "Unauthorized. API key is invalid or may have expired..."
         ),
-        ErrorCase(
+        _case(
             "missing-key",
             401,
-            {"error": "{message}"},
             _ERRORS,
-            message="Missing Authorization or x-api-key in header",
+            "Missing Authorization or x-api-key in header",
             scenario=False,
         ),
-        ErrorCase(
+        _case(
             "forbidden",
             403,
-            {"error": "{message}"},
             documented(f"{_BOTH}: 403 Forbidden, insufficient permissions"),
-            message="Forbidden: your account or team is not permitted to use this model",
+            "Forbidden: your account or team is not permitted to use this model",
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "model-not-found",
             404,
-            {"error": "{message}"},
             documented(f"{_BOTH}: 404 Model or endpoint not found"),
-            message="Model not found",
+            "Model not found",
             wording=_OURS,
         ),
         ErrorCase(
@@ -301,42 +288,21 @@ ERRORS = {
             scenario=False,
         ),
         ErrorCase(
-            "method-not-allowed",
-            405,
-            _405_PAGE,
-            _ERRORS,
-            content_type="text/html",
-            scenario=False,
+            "method-not-allowed", 405, _405_PAGE, _ERRORS, content_type="text/html", scenario=False
         ),
-        ErrorCase(
+        _case(
             "insufficient-credits",
             406,
-            {"error": "{message}"},
             _ERRORS,
-            message=(
-                "Insufficient credits. Your balance is {balance} credits and this request "
-                "requires {required} credits."
-            ),
+            "Insufficient credits. Your balance is {balance} credits and this request requires "
+            "{required} credits.",
             wording=_OURS,
         ),
-        ErrorCase(
-            "invalid-content-type",
-            406,
-            {"error": "Invalid content type"},
-            _ERRORS,
-        ),
-        ErrorCase(
-            "model-retired",
-            410,
-            {"error": "{message}"},
-            _ERRORS,
-            message="This model has been retired",
-            wording=_OURS,
-        ),
-        ErrorCase(
+        _case("invalid-content-type", 406, _ERRORS, "Invalid content type"),
+        _case("model-retired", 410, _ERRORS, "This model has been retired", wording=_OURS),
+        _case(
             "payload-too-large",
             413,
-            {"error": "{message}"},
             inferred(
                 "no body limit is documented; an oversized body is refused in Segmind's "
                 "envelope rather than read into memory"
@@ -344,45 +310,40 @@ ERRORS = {
             scenario=False,
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "rate-limited",
             429,
-            {"error": "{message}"},
             _ERRORS,
-            message="Rate limit exceeded. Please try again later.",
+            "Rate limit exceeded. Please try again later.",
             headers={"x-rate-limit-reset-at-utc": "{reset_at}"},
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "server-error",
             500,
-            {"error": "{message}"},
             documented(f"{_BOTH}: 500 Internal server error"),
-            message="Internal server error",
+            "Internal server error",
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "bad-gateway",
             502,
-            {"error": "{message}"},
             documented(f"{_BOTH}: 502 Service temporarily unavailable"),
-            message="Bad Gateway: service temporarily unavailable",
+            "Bad Gateway: service temporarily unavailable",
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "gateway-timeout",
             504,
-            {"error": "{message}"},
             documented(f"{_BOTH}: 504 Request timed out"),
-            message="Request timed out",
+            "Request timed out",
             wording=_OURS,
         ),
-        ErrorCase(
+        _case(
             "media-not-found",
             404,
-            {"error": "{message}"},
             inferred("output files are on a CDN whose error body is not documented"),
-            message="The requested output does not exist or has expired",
+            "The requested output does not exist or has expired",
             scenario=False,
             wording=_OURS,
         ),
