@@ -223,7 +223,7 @@ OPERATIONS = (
     Operation(
         "media",
         "GET",
-        "/media/{job_id}/{file}",
+        "/media/{job_id}/{token}.{ext}",
         "The generated image bytes an output URL points at.",
         "media",
         inferred(
@@ -404,7 +404,7 @@ SEGMIND = Contract(
         unit="credits (USD)",
         source=from_facts("§3 Errors: only HTTP 200 is billed; failed jobs are not charged"),
     ),
-    media_path="/media/{job_id}/{file}",
+    media_path="/media/{job_id}/{token}.{ext}",
     notes=(
         Note(
             "aspect_ratio",

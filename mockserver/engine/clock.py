@@ -1,13 +1,16 @@
 """The only place that reads the time.
 
 `SystemClock` is wall time plus an offset, so a live server's clock can be moved
-forward. `ManualClock` stands still until told to move, for tests.
+forward. `ManualClock` stands still until told to move, for tests. Both tell
+their subscribers when they are moved, so work due "later" (a webhook retry)
+happens as soon as later arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 # 2026-01-01T00:00:00Z: a fixed start makes every timestamp reproducible.
@@ -15,6 +18,11 @@ DEFAULT_EPOCH = 1_767_225_600.0
 
 
 class Clock(Protocol):
+    @property
+    def realtime(self) -> bool:
+        """Whether time also passes on its own (wall time)."""
+        ...
+
     @property
     def offset(self) -> float:
         """Seconds the clock has been moved away from where it started."""
@@ -30,6 +38,10 @@ class Clock(Protocol):
         """Back to where the clock started."""
         ...
 
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever the clock is moved."""
+        ...
+
     async def sleep(self, seconds: float) -> None:
         """Let `seconds` pass for a caller that waits (a synchronous generation)."""
         ...
@@ -42,8 +54,23 @@ def _check_step(seconds: float) -> float:
     return step
 
 
-class SystemClock:
+class _Moved:
+    def __init__(self) -> None:
+        self._subscribers: list[Callable[[], None]] = []
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        self._subscribers.append(callback)
+
+    def _moved(self) -> None:
+        for callback in list(self._subscribers):
+            callback()
+
+
+class SystemClock(_Moved):
+    realtime = True
+
     def __init__(self, offset: float = 0.0) -> None:
+        super().__init__()
         self._offset = _check_step(offset)
 
     @property
@@ -55,9 +82,11 @@ class SystemClock:
 
     def reset(self) -> None:
         self._offset = 0.0
+        self._moved()
 
     def advance(self, seconds: float) -> None:
         self._offset += _check_step(seconds)
+        self._moved()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
@@ -66,8 +95,11 @@ class SystemClock:
         return f"SystemClock(offset={self._offset})"
 
 
-class ManualClock:
+class ManualClock(_Moved):
+    realtime = False
+
     def __init__(self, start: float = DEFAULT_EPOCH) -> None:
+        super().__init__()
         self._start = start
         self._now = float(start)
 
@@ -80,9 +112,11 @@ class ManualClock:
 
     def reset(self) -> None:
         self._now = float(self._start)
+        self._moved()
 
     def advance(self, seconds: float) -> None:
         self._now += _check_step(seconds)
+        self._moved()
 
     async def sleep(self, seconds: float) -> None:
         # Virtual time: a waiting call moves the clock instead of blocking.

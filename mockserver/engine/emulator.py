@@ -29,6 +29,7 @@ from mockserver.engine.scenarios import (
     supported,
 )
 from mockserver.engine.settings import Settings, to_amount
+from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,13 @@ class Emulator:
         base = settings or Settings()
         self.clock: Clock = clock or SystemClock()
         self.images = ImageFactory()
+        self.webhooks: Webhooks | None = None
         self._configure(replace(base, **overrides) if overrides else base)
+        self.clock.subscribe(self._clock_moved)
+
+    def _clock_moved(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.notify()
 
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
@@ -68,6 +75,16 @@ class Emulator:
         self.rules = ScenarioRules()
         self.accounts = Accounts(settings.default_balance, settings.keys)
         self._unsettled: dict[str, Job] = {}
+        if self.webhooks is not None:
+            self.webhooks.close()
+        self.webhooks = Webhooks(
+            self.clock,
+            self.journal,
+            allowed_hosts=settings.allowed_hosts,
+            policy=WebhookPolicy(
+                settings.webhook_attempts, settings.webhook_backoff, settings.webhook_timeout
+            ),
+        )
 
     @property
     def seed(self) -> int:
@@ -295,7 +312,17 @@ class Emulator:
         phase = job.observe(self.clock.now(), count_read=count_read)
         if not job.settled and job.is_terminal(phase):
             self._settle(job, phase)
+            if job.webhook is not None and self.webhooks is not None:
+                self.webhooks.schedule(job.webhook, self.clock.now())
         return phase
+
+    def attach_webhook(self, job: Job, url: str, render: Render) -> None:
+        """POST `render`'s body to `url` once the job ends (and retry if it must)."""
+        assert self.webhooks is not None
+        job.webhook = self.webhooks.create(job.provider, job.id, url, render)
+        duration = job.timeline.duration
+        if duration is not None:
+            self.webhooks.schedule(job.webhook, job.created_at + duration)
 
     async def wait_sync(self, job: Job) -> int:
         """Let a synchronous call take its job's time; a job that never ends times out."""

@@ -22,7 +22,8 @@ __all__ = ["ImageInfo", "InputImageError", "input_image"]
 def _media_pattern(media_path: str) -> re.Pattern[str]:
     escaped = re.escape(media_path)
     escaped = escaped.replace(re.escape("{job_id}"), r"(?P<job_id>[^/]+)")
-    escaped = escaped.replace(re.escape("{file}"), r"(?P<token>[A-Za-z0-9_-]+)\.(?P<ext>\w+)")
+    escaped = escaped.replace(re.escape("{token}"), r"(?P<token>[A-Za-z0-9_-]+)")
+    escaped = escaped.replace(re.escape("{ext}"), r"(?P<ext>\w+)")
     return re.compile(escaped + "$")
 
 

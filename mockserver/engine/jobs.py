@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from mockserver.engine.lifecycle import Timeline
+from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
 
@@ -49,6 +50,7 @@ class Job:
     scenario: str | None = None
     scenario_source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    webhook: Delivery | None = None
     reads: int = 0
     # When each phase began, as far as the job has been observed; index 0 is submission.
     phase_log: list[float] = field(default_factory=list)
@@ -117,6 +119,7 @@ class Job:
             "reads": self.reads,
             "cost": str(self.cost),
             "settled": self.settled,
+            "webhook": self.webhook.to_dict() if self.webhook else None,
             "media": {
                 "width": self.media.width,
                 "height": self.media.height,

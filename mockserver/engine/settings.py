@@ -25,6 +25,12 @@ class Settings:
     max_body_bytes: int = 32 * 1024 * 1024
     # How long a synchronous call may wait for its job before the gateway times out.
     sync_timeout: float = 300.0
+    # Hosts beyond loopback that may receive webhooks and serve input images
+    # (`*.example.com` covers subdomains). Nothing else is ever contacted.
+    allowed_hosts: tuple[str, ...] = ()
+    webhook_attempts: int = 5
+    webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    webhook_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
@@ -44,6 +50,18 @@ class Settings:
                 raise MockUsageError(f"{name} must be a positive integer, got {value!r}")
         if self.sync_timeout <= 0:
             raise MockUsageError(f"sync_timeout must be positive, got {self.sync_timeout!r}")
+        if not isinstance(self.webhook_attempts, int) or self.webhook_attempts < 1:
+            raise MockUsageError(
+                f"webhook_attempts must be at least 1, got {self.webhook_attempts!r}"
+            )
+        if not self.webhook_backoff or any(b < 0 for b in self.webhook_backoff):
+            raise MockUsageError(
+                f"webhook_backoff must be non-negative seconds, got {self.webhook_backoff!r}"
+            )
+        if isinstance(self.allowed_hosts, str):
+            raise MockUsageError("allowed_hosts must be a list of host names, not one string")
+        object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        object.__setattr__(self, "webhook_backoff", tuple(self.webhook_backoff))
         object.__setattr__(
             self, "default_balance", to_amount(self.default_balance, "default_balance")
         )
