@@ -28,10 +28,11 @@ from contracts._model import (
 )
 from contracts._validate import Checked, Problem, check, describe, is_http_url
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
+from contracts.pixazo import PIXAZO
 from contracts.scenarios import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Scenario
 from contracts.segmind import SEGMIND
 
-CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND,)}
+CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO)}
 
 
 def get_contract(provider: str) -> Contract:

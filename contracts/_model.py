@@ -119,6 +119,9 @@ class Model:
     price_source: Source
     returns: Literal["image", "json"] = "json"
     returns_source: Source | None = None
+    # Where a provider with one path per model serves it, and what it does.
+    route: str = ""
+    task: Literal["text-to-image", "edit"] = "text-to-image"
 
     def param(self, name: str) -> Param:
         for param in self.params:

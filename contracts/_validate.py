@@ -149,6 +149,10 @@ def _check_string(param: Param, value: str, path: str) -> Problem | None:
         )
     if param.format == "uri" and not is_http_url(value):
         return Problem(path, f"'{path}' must be an http(s) URL, got {describe(value)}")
+    if param.format == "url-or-data" and not (is_http_url(value) or value.startswith("data:")):
+        return Problem(
+            path, f"'{path}' must be an http(s) URL or a data: URI, got {describe(value)}"
+        )
     if param.format == "date-time" and not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
         return Problem(path, f"'{path}' must be an ISO 8601 date-time, got {describe(value)}")
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from contracts._common import OUTPUT_FORMATS, RESOLUTIONS, prompt_limit_note, prompt_param
 from contracts._model import (
     Auth,
     Billing,
@@ -49,23 +50,9 @@ ASPECT_RATIOS = (
     "auto",
 )
 
-PROMPT_LIMIT = 10_000
-_PROMPT_LIMIT_SOURCE = inferred(
-    "no prompt limit is documented; 10,000 characters admits every realistic prompt and "
-    "rejects pathological input with a message instead of passing it on"
-)
-
 
 def _prompt(page: str) -> Param:
-    return Param(
-        "prompt",
-        "string",
-        documented(page),
-        description="Text prompt describing the image to generate or the edit to apply.",
-        required=True,
-        min_length=1,
-        max_length=PROMPT_LIMIT,
-    )
+    return prompt_param(page, "Text prompt describing the image to generate or the edit to apply.")
 
 
 def _common(page: str, output_format: str) -> tuple[Param, ...]:
@@ -94,7 +81,7 @@ def _common(page: str, output_format: str) -> tuple[Param, ...]:
             documented(page),
             description="Output file format.",
             default=output_format,
-            enum=("jpeg", "png", "webp"),
+            enum=OUTPUT_FORMATS,
         ),
         Param(
             "resolution",
@@ -102,7 +89,7 @@ def _common(page: str, output_format: str) -> tuple[Param, ...]:
             documented(page),
             description="Output resolution tier.",
             default="2k",
-            enum=("1k", "2k"),
+            enum=RESOLUTIONS,
         ),
     )
 
@@ -406,6 +393,7 @@ SEGMIND = Contract(
     ),
     media_path="/media/{job_id}/{token}.{ext}",
     notes=(
+        prompt_limit_note(),
         Note(
             "aspect_ratio",
             "The pages list ten ratios and '+4 more'; the four are 20:9, 1:2, 2:1 and auto, "

@@ -46,9 +46,13 @@ def iso_utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def render_refusal(contract: Contract, refusal: Refusal, now: float) -> Response:
+def render_refusal(
+    contract: Contract, refusal: Refusal, now: float, context: Mapping[str, str] | None = None
+) -> Response:
+    """The contract's answer to `refusal`; `context` (path parameters) fills what it does not."""
     case = error_case(contract, refusal.case)
-    body, headers = case.render(refusal.message, reset_at=iso_utc(now + 60), **refusal.fields)
+    fields = {"reset_at": iso_utc(now + 60), **(context or {}), **refusal.fields}
+    body, headers = case.render(refusal.message, **fields)
     if case.content_type == "application/json":
         return json_response(body, case.status, headers)
     return Response(str(body), case.status, headers=headers, media_type=case.content_type)

@@ -307,7 +307,7 @@ class Surface:
             return await handler(call)
         except Refusal as refusal:
             call.entry.error = str(refusal)
-            return render_refusal(self.contract, refusal, now())
+            return render_refusal(self.contract, refusal, now(), call.params)
         except MockUsageError as exc:
             call.entry.error = str(exc)
             return render_refusal(self.contract, Refusal("mock-usage", str(exc)), now())

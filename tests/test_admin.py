@@ -15,7 +15,10 @@ SUBMIT = "/segmind/v2/grok-imagine-image"
 def test_health_lists_every_surface(client: TestClient) -> None:
     body = client.get("/__mock/health").json()
     assert body["status"] == "ok"
-    assert body["providers"] == {"segmind": "http://testserver/segmind"}
+    assert body["providers"] == {
+        "segmind": "http://testserver/segmind",
+        "pixazo": "http://testserver/pixazo",
+    }
     assert body["seed"] == 1
     assert body["profile"] == "instant"
 
@@ -158,4 +161,4 @@ def test_unknown_admin_paths_and_surfaces_are_json_404(client: TestClient) -> No
     assert client.get("/__mock/nothing").json() == {"error": "no admin endpoint at /__mock/nothing"}
     nowhere = client.get("/pixazo-typo/x")
     assert nowhere.status_code == 404
-    assert nowhere.json()["surfaces"] == {"segmind": "http://testserver/segmind"}
+    assert nowhere.json()["surfaces"]["segmind"] == "http://testserver/segmind"

@@ -47,7 +47,9 @@ def serve(*args: str, module: bool = False) -> Iterator[Served]:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(3)]
+        lines = [process.stdout.readline()]
+        while lines[-1] and not lines[-1].lstrip().startswith("admin"):
+            lines.append(process.stdout.readline())
         banner = "".join(lines).strip()
         origin = lines[0].split(" on ", 1)[1].split(" ", 1)[0]
         deadline = time.monotonic() + 10

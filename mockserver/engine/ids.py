@@ -18,6 +18,13 @@ class IdSource:
     def uuid4(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
+    def uuid7(self, now: float) -> str:
+        """A time-ordered UUID (version 7) stamped with the emulator clock's `now`."""
+        millis = int(now * 1000) & ((1 << 48) - 1)
+        value = (millis << 80) | (0x7 << 76) | (self._rng.getrandbits(12) << 64)
+        value |= (0b10 << 62) | self._rng.getrandbits(62)
+        return str(uuid.UUID(int=value))
+
     def hex(self, length: int) -> str:
         return f"{self._rng.getrandbits(length * 4):0{length}x}"
 

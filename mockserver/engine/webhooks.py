@@ -63,8 +63,18 @@ class Delivery:
         }
 
 
+def host_listed(url: str, allowed: Iterable[str]) -> bool:
+    """Whether the URL's host is on the allow-list (`*.example.com` covers subdomains)."""
+    host = (urlsplit(url).hostname or "").lower()
+    for pattern in allowed:
+        pattern = pattern.lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
 def host_allowed(url: str, allowed: Iterable[str]) -> bool:
-    """Loopback always; otherwise the host must be listed (`*.example.com` covers subdomains)."""
+    """Loopback always; any other host only when listed."""
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -73,11 +83,7 @@ def host_allowed(url: str, allowed: Iterable[str]) -> bool:
             return True
     except ValueError:
         pass
-    for pattern in allowed:
-        pattern = pattern.lower()
-        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
-            return True
-    return False
+    return host_listed(url, allowed)
 
 
 class Webhooks:
@@ -98,7 +104,7 @@ class Webhooks:
         self._deliveries: deque[Delivery] = deque(maxlen=max(100, journal.size))
         self._due: list[tuple[float, int, Delivery]] = []
         self._order = itertools.count()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._settled = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -150,9 +156,14 @@ class Webhooks:
         def settled() -> list[Delivery]:
             return [d for d in self._deliveries if d.state in ("delivered", "failed", "refused")]
 
-        with self._settled:
-            self._settled.wait_for(lambda: len(settled()) >= count, timeout)
+        self.wait_for(lambda: len(settled()) >= count, timeout)
+        with self._lock:
             return settled()
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Block until `condition()` holds after some attempt finished (or it already does)."""
+        with self._settled:
+            return self._settled.wait_for(condition, timeout)
 
     def close(self) -> None:
         """Stop the runner; pending deliveries are dropped (the emulator was reset)."""

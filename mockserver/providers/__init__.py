@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mockserver.providers import segmind
+from mockserver.providers import pixazo, segmind
 from mockserver.surface import Surface
 
-SURFACES: dict[str, Surface] = {s.contract.provider: s for s in (segmind.SURFACE,)}
+SURFACES: dict[str, Surface] = {s.contract.provider: s for s in (segmind.SURFACE, pixazo.SURFACE)}
 
 __all__ = ["SURFACES"]

@@ -44,14 +44,14 @@ async def _body(call: Call, model: Model) -> dict[str, Any]:
     raise Refusal("invalid-content-type")
 
 
-def _media(call: Call, values: dict[str, Any]) -> tuple[MediaRequest, str | None]:
+async def _media(call: Call, values: dict[str, Any]) -> tuple[MediaRequest, str | None]:
     """The images to make, and the failure an unreadable input image will cause."""
     ratio = values["aspect_ratio"]
     failure = None
     image = values.get("image")
     if image:
         try:
-            info = input_image(call.emulator, image)
+            info = await input_image(call.emulator, image)
         except InputImageError as exc:
             info, failure = None, f"Invalid value for 'image': {exc}"
         if info is not None:
@@ -70,7 +70,7 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
     if not checked.ok:
         raise Refusal("validation-error", checked.message())
     values = checked.values
-    media, failure = _media(call, values)
+    media, failure = await _media(call, values)
     if failure is not None and sync:
         raise Refusal("validation-error", failure)
     price = QUALITY_MODE_PRICE if values.get("mode") == "quality" else model.price_per_image
