@@ -1,5 +1,5 @@
 """The admin API under /__mock: health, reset, clock, profile, scenarios, accounts,
-journal, jobs and contracts."""
+journal, jobs, webhook deliveries and contracts."""
 
 from __future__ import annotations
 
@@ -190,6 +190,10 @@ def build_admin(app: MockApp) -> ASGIApp:
             raise _BadRequest(f"no live job {job_id!r} (unknown, or past its retention)", 404)
         return json_response(found.summary(emulator.clock.now()))
 
+    async def webhooks(request: Request) -> Response:
+        found = emulator.webhooks.deliveries(request.query_params.get("job_id"))
+        return json_response({"count": len(found), "deliveries": [d.to_dict() for d in found]})
+
     async def contract(request: Request) -> Response:
         return json_response(emulator.contract(request.path_params["provider"]).to_dict())
 
@@ -204,6 +208,7 @@ def build_admin(app: MockApp) -> ASGIApp:
         Route("/accounts/{provider}/{key}", _guarded(account), methods=["GET", "PUT"]),
         Route("/journal", _guarded(journal), methods=["GET"]),
         Route("/jobs/{job_id}", _guarded(job), methods=["GET"]),
+        Route("/webhooks", _guarded(webhooks), methods=["GET"]),
         Route("/contracts/{provider}", _guarded(contract), methods=["GET"]),
     ]
 

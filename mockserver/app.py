@@ -59,9 +59,7 @@ class MockApp:
         return {p: origin + s.contract.prefix for p, s in self.surfaces.items()}
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        webhooks = self.emulator.webhooks
-        if webhooks is not None:
-            webhooks.bind()
+        self.emulator.webhooks.bind()
         host = _host(scope)
         root = scope.get("root_path", "")
         path = scope["path"]

@@ -29,6 +29,14 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host beyond loopback that may receive webhooks and serve input images "
+        "(repeatable; '*.example.com' covers subdomains)",
+    )
     return parser
 
 
@@ -38,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockserver.server import ServeError, serve
 
         try:
-            emulator = Emulator(Settings(seed=args.seed, profile=args.profile))
+            settings = Settings(
+                seed=args.seed, profile=args.profile, allowed_hosts=tuple(args.allow_host)
+            )
+            emulator = Emulator(settings)
             serve(
                 emulator,
                 host=args.host,

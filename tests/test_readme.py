@@ -66,6 +66,7 @@ def test_the_ci_script_runs_the_readme_test_command() -> None:
 )
 def test_each_curl_recipe_answers_as_documented(server: Served, recipe: str) -> None:
     expected = [int(code) for code in recipe.split("\n", 1)[0].split(":", 1)[1].split()]
+    shows = re.findall(r"^# shows: (.+)$", recipe, re.M)
     script = recipe.replace(DOC_ORIGIN, server.origin)
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60
@@ -73,6 +74,8 @@ def test_each_curl_recipe_answers_as_documented(server: Served, recipe: str) -> 
     assert result.returncode == 0, result.stderr
     statuses = [int(code) for code in re.findall(r"^HTTP/[\d.]+ (\d{3})", result.stdout, re.M)]
     assert statuses == expected, result.stdout
+    for text in shows:
+        assert text in result.stdout, (text, result.stdout)
 
 
 @pytest.mark.parametrize("example", blocks("python"), ids=lambda b: b.strip().split("\n")[0][:40])

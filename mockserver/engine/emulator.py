@@ -55,13 +55,11 @@ class Emulator:
         base = settings or Settings()
         self.clock: Clock = clock or SystemClock()
         self.images = ImageFactory()
-        self.webhooks: Webhooks | None = None
         self._configure(replace(base, **overrides) if overrides else base)
         self.clock.subscribe(self._clock_moved)
 
     def _clock_moved(self) -> None:
-        if self.webhooks is not None:
-            self.webhooks.notify()
+        self.webhooks.notify()
 
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
@@ -75,8 +73,9 @@ class Emulator:
         self.rules = ScenarioRules()
         self.accounts = Accounts(settings.default_balance, settings.keys)
         self._unsettled: dict[str, Job] = {}
-        if self.webhooks is not None:
-            self.webhooks.close()
+        previous: Webhooks | None = getattr(self, "webhooks", None)
+        if previous is not None:
+            previous.close()
         self.webhooks = Webhooks(
             self.clock,
             self.journal,
@@ -312,13 +311,12 @@ class Emulator:
         phase = job.observe(self.clock.now(), count_read=count_read)
         if not job.settled and job.is_terminal(phase):
             self._settle(job, phase)
-            if job.webhook is not None and self.webhooks is not None:
+            if job.webhook is not None:
                 self.webhooks.schedule(job.webhook, self.clock.now())
         return phase
 
     def attach_webhook(self, job: Job, url: str, render: Render) -> None:
         """POST `render`'s body to `url` once the job ends (and retry if it must)."""
-        assert self.webhooks is not None
         job.webhook = self.webhooks.create(job.provider, job.id, url, render)
         duration = job.timeline.duration
         if duration is not None:
