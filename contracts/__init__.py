@@ -15,6 +15,7 @@ from contracts._model import (
     ErrorCase,
     JobOutcome,
     Lifecycle,
+    Limits,
     Model,
     Note,
     Operation,
@@ -27,12 +28,13 @@ from contracts._model import (
     inferred,
 )
 from contracts._validate import Checked, Problem, check, describe, is_http_url
+from contracts.apikley import APIKLEY
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
 from contracts.pixazo import PIXAZO
 from contracts.scenarios import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Scenario
 from contracts.segmind import SEGMIND
 
-CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO)}
+CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY)}
 
 
 def get_contract(provider: str) -> Contract:
@@ -57,6 +59,7 @@ __all__ = [
     "ErrorCase",
     "JobOutcome",
     "Lifecycle",
+    "Limits",
     "Model",
     "Note",
     "Operation",

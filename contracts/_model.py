@@ -121,7 +121,7 @@ class Model:
     returns_source: Source | None = None
     # Where a provider with one path per model serves it, and what it does.
     route: str = ""
-    task: Literal["text-to-image", "edit"] = "text-to-image"
+    task: Literal["text-to-image", "edit", "upscale"] = "text-to-image"
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -177,10 +177,20 @@ def _fill(template: Any, fields: _Fields) -> Any:
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """How a job-shaped scenario ends on this provider."""
+    """How a job-shaped scenario ends on this provider (`code`: its failure code, if any)."""
 
     kind: Literal["failed", "errored"]
     message: str
+    source: Source
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-account limits the provider documents; enforced in the realistic profile."""
+
+    concurrent: int | None
+    per_hour: int | None
     source: Source
 
 
@@ -251,6 +261,7 @@ class Contract:
     billing: Billing
     media_path: str
     notes: tuple[Note, ...] = ()
+    limits: Limits | None = None
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:

@@ -161,9 +161,20 @@ def build_admin(app: MockApp) -> ASGIApp:
         emulator.contract(provider)
         if request.method == "PUT":
             body = await _json(request)
-            if "balance" not in body:
-                raise _BadRequest("'balance' is required")
-            emulator.set_balance(provider, key, body["balance"])
+            unknown = sorted(set(body) - {"balance", "webhook_key"})
+            if unknown or not body:
+                raise _BadRequest(
+                    f"set 'balance' and/or 'webhook_key'; unknown field(s): {', '.join(unknown)}"
+                    if unknown
+                    else "set 'balance' and/or 'webhook_key'"
+                )
+            if "balance" in body:
+                emulator.set_balance(provider, key, body["balance"])
+            if "webhook_key" in body:
+                secret = body["webhook_key"]
+                if secret is not None and not isinstance(secret, str):
+                    raise _BadRequest("'webhook_key' must be a string, or null to stop signing")
+                emulator.set_webhook_key(provider, key, secret)
         found = emulator.account(provider, key)
         if found is None:
             found = emulator.accounts.authenticate(provider, key)

@@ -37,7 +37,8 @@ def rows(contract: Contract) -> list[Row]:
                 source = f"{source}; wording {case.wording.kind}"
         elif name in contract.outcomes:
             outcome = contract.outcomes[name]
-            word = lifecycle.failed if outcome.kind == "failed" else lifecycle.errored
+            word = lifecycle.errored if outcome.kind == "errored" else None
+            word = word or lifecycle.failed
             answer = f'accepted; the job ends {word} with "{outcome.message}"'
             source = outcome.source.kind
         elif name == "success":

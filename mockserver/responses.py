@@ -23,6 +23,7 @@ _FALLBACKS = {
     "request-not-found": "model-not-found",
     "endpoint-not-found": "model-not-found",
     "method-not-allowed": "endpoint-not-found",
+    "limit-exceeded": "rate-limited",
 }
 
 

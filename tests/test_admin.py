@@ -18,6 +18,7 @@ def test_health_lists_every_surface(client: TestClient) -> None:
     assert body["providers"] == {
         "segmind": "http://testserver/segmind",
         "pixazo": "http://testserver/pixazo",
+        "apikley": "http://testserver/apikley",
     }
     assert body["seed"] == 1
     assert body["profile"] == "instant"

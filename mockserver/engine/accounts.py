@@ -7,11 +7,12 @@ more than the balance.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-DEFAULT_BALANCE = Decimal("1000")
+DEFAULT_BALANCE = Decimal("10000")
 
 
 @dataclass(slots=True)
@@ -21,12 +22,21 @@ class Account:
     balance: Decimal
     held: Decimal = Decimal(0)
     spent: Decimal = Decimal(0)
+    # The secret callbacks are signed with, where the provider signs them.
+    webhook_key: str | None = None
+    # When recent jobs were created, for per-hour limits.
+    created: deque[float] = field(default_factory=deque)
+
+    def created_within(self, now: float, seconds: float) -> int:
+        while self.created and self.created[0] <= now - seconds:
+            self.created.popleft()
+        return len(self.created)
 
     @property
     def available(self) -> Decimal:
         return self.balance - self.held
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | None]:
         return {
             "provider": self.provider,
             "key": self.key,
@@ -34,6 +44,7 @@ class Account:
             "held": str(self.held),
             "available": str(self.available),
             "spent": str(self.spent),
+            "webhook_key": "set" if self.webhook_key else None,
         }
 
 
@@ -44,9 +55,11 @@ class Accounts:
         self,
         default_balance: Decimal = DEFAULT_BALANCE,
         listed: Mapping[str, Mapping[str, Decimal]] | None = None,
+        webhook_keys: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.default_balance = Decimal(default_balance)
         self._listed = {p: dict(keys) for p, keys in (listed or {}).items()}
+        self._webhook_keys = {p: dict(keys) for p, keys in (webhook_keys or {}).items()}
         self._accounts: dict[tuple[str, str], Account] = {}
         self.reset()
 
@@ -54,7 +67,11 @@ class Accounts:
         self._accounts.clear()
         for provider, keys in self._listed.items():
             for key, balance in keys.items():
-                self._accounts[(provider, key)] = Account(provider, key, Decimal(balance))
+                self._accounts[(provider, key)] = self._new(provider, key, Decimal(balance))
+
+    def _new(self, provider: str, key: str, balance: Decimal) -> Account:
+        secret = self._webhook_keys.get(provider, {}).get(key)
+        return Account(provider, key, balance, webhook_key=secret)
 
     def is_listed(self, provider: str) -> bool:
         return provider in self._listed
@@ -65,7 +82,7 @@ class Accounts:
             return None
         account = self._accounts.get((provider, key))
         if account is None and provider not in self._listed:
-            account = Account(provider, key, self.default_balance)
+            account = self._new(provider, key, self.default_balance)
             self._accounts[(provider, key)] = account
         return account
 
@@ -75,7 +92,7 @@ class Accounts:
     def set_balance(self, provider: str, key: str, balance: Decimal) -> Account:
         account = self._accounts.get((provider, key))
         if account is None:
-            account = Account(provider, key, Decimal(balance))
+            account = self._new(provider, key, Decimal(balance))
             self._accounts[(provider, key)] = account
         else:
             account.balance = Decimal(balance)

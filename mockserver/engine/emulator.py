@@ -71,7 +71,7 @@ class Emulator:
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)
         self.rules = ScenarioRules()
-        self.accounts = Accounts(settings.default_balance, settings.keys)
+        self.accounts = Accounts(settings.default_balance, settings.keys, settings.webhook_keys)
         self._unsettled: dict[str, Job] = {}
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
@@ -205,6 +205,14 @@ class Emulator:
             raise MockUsageError("the API key must not be empty")
         return self.accounts.set_balance(provider, key, to_amount(balance, "balance"))
 
+    def set_webhook_key(self, provider: str, key: str, secret: str | None) -> Account:
+        """Sign `key`'s callbacks with `secret` (None: unsigned)."""
+        account = self.accounts.authenticate(provider, key) or self.set_balance(
+            provider, key, self.settings.default_balance
+        )
+        account.webhook_key = secret or None
+        return account
+
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""
         account = self.accounts.get(provider, key)
@@ -243,6 +251,7 @@ class Emulator:
         if sync and job_profile == "polls":
             job_profile = "instant"
         cost = price_per_image * media.count
+        self._check_limits(contract, account, now)
         forced = choice.scenario == "insufficient-credits"
         if forced or not Accounts.hold(account, cost):
             if forced:
@@ -282,7 +291,37 @@ class Emulator:
         )
         self.jobs.add(job)
         self._unsettled[job.id] = job
+        account.created.append(now)
         return job
+
+    def limits(self, provider: str) -> tuple[int | None, int | None]:
+        """(concurrent, per hour) as enforced now for `provider`; None where not enforced."""
+        contract = self.contracts[provider]
+        enforce = self.settings.enforce_limits
+        if enforce is None:
+            enforce = self.profile == "realistic"
+        if not enforce or contract.limits is None:
+            return None, None
+        override = self.settings.limits.get(provider, {})
+        return (
+            override.get("concurrent", contract.limits.concurrent),
+            override.get("per_hour", contract.limits.per_hour),
+        )
+
+    def _check_limits(self, contract: Contract, account: Account, now: float) -> None:
+        concurrent, per_hour = self.limits(contract.provider)
+        if concurrent is not None and self.active_jobs(account) >= concurrent:
+            raise Refusal(
+                "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
+            )
+        if per_hour is not None and account.created_within(now, 3600) >= per_hour:
+            raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
+
+    def active_jobs(self, account: Account) -> int:
+        """The account's jobs that have not ended yet."""
+        self.settle_due(account)
+        key = (account.provider, account.key)
+        return sum(1 for job in self._unsettled.values() if (job.provider, job.account) == key)
 
     @staticmethod
     def _outcome(contract: Contract, scenario: str, failure: str | None) -> Outcome:
@@ -290,7 +329,7 @@ class Emulator:
             return Outcome("failed", failure)
         defined = contract.outcomes.get(scenario)
         if defined is not None:
-            return Outcome(defined.kind, defined.message)
+            return Outcome(defined.kind, defined.message, defined.code)
         return Outcome("succeeded")
 
     def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:

@@ -29,6 +29,7 @@ class MediaPlan:
 class Outcome:
     kind: OutcomeKind
     message: str = ""
+    code: str = ""
 
 
 @dataclass(eq=False, slots=True)

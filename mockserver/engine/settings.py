@@ -28,6 +28,12 @@ class Settings:
     # Hosts beyond loopback that may receive webhooks and serve input images
     # (`*.example.com` covers subdomains). Nothing else is ever contacted.
     allowed_hosts: tuple[str, ...] = ()
+    # Per provider, API key -> the secret its callbacks are signed with (Apikley/Kie.ai).
+    webhook_keys: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Documented per-account limits: None enforces them in the realistic profile only.
+    enforce_limits: bool | None = None
+    # Per provider overrides of its documented limits: {"concurrent": N, "per_hour": M}.
+    limits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     webhook_attempts: int = 5
     webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     webhook_timeout: float = 10.0
@@ -61,6 +67,16 @@ class Settings:
         if isinstance(self.allowed_hosts, str):
             raise MockUsageError("allowed_hosts must be a list of host names, not one string")
         object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        for provider, values in self.limits.items():
+            unknown = sorted(set(values) - {"concurrent", "per_hour"})
+            if unknown:
+                raise MockUsageError(
+                    f"limits for {provider}: unknown key(s) {', '.join(unknown)}; "
+                    "use concurrent and per_hour"
+                )
+            for name, value in values.items():
+                if not isinstance(value, int) or value < 1:
+                    raise MockUsageError(f"limits.{provider}.{name} must be a positive integer")
         object.__setattr__(self, "webhook_backoff", tuple(self.webhook_backoff))
         object.__setattr__(
             self, "default_balance", to_amount(self.default_balance, "default_balance")

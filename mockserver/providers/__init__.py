@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from mockserver.providers import pixazo, segmind
+from mockserver.providers import apikley, pixazo, segmind
 from mockserver.surface import Surface
 
-SURFACES: dict[str, Surface] = {s.contract.provider: s for s in (segmind.SURFACE, pixazo.SURFACE)}
+SURFACES: dict[str, Surface] = {
+    s.contract.provider: s for s in (segmind.SURFACE, pixazo.SURFACE, apikley.SURFACE)
+}
 
 __all__ = ["SURFACES"]

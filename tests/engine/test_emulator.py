@@ -36,7 +36,7 @@ def emu() -> Emulator:
 
 def test_any_key_is_an_account_with_a_generous_balance(emu: Emulator) -> None:
     account = emu.authenticate("segmind", "anything")
-    assert account.balance == Decimal(1000)
+    assert account.balance == Decimal(10000)
     with pytest.raises(Refusal) as missing:
         emu.authenticate("segmind", "")
     assert missing.value.case == "missing-key"
@@ -55,10 +55,10 @@ def test_success_is_charged_when_the_job_completes(emu: Emulator) -> None:
     account = emu.accounts.get("segmind", "k")
     assert account is not None
     assert account.held == Decimal("0.04")
-    assert account.balance == 1000
+    assert account.balance == 10000
     emu.advance(5)
     assert emu.account("segmind", "k") is account
-    assert account.balance == Decimal("999.96")
+    assert account.balance == Decimal("9999.96")
     assert account.held == 0
     assert job.settled  # type: ignore[attr-defined]
 
@@ -68,7 +68,7 @@ def test_failed_jobs_release_their_hold(emu: Emulator) -> None:
     emu.advance(5)
     account = emu.account("segmind", "k")
     assert account is not None
-    assert account.balance == 1000
+    assert account.balance == 10000
     assert account.held == 0
 
 
@@ -97,7 +97,7 @@ def test_records_expire_with_retention_and_are_swept(emu: Emulator) -> None:
     emu.advance(1)
     assert emu.find_job("segmind", job.id, account) is None  # type: ignore[attr-defined]
     assert len(emu.jobs) == 0
-    assert account.balance == Decimal("999.96")  # charged on the way out
+    assert account.balance == Decimal("9999.96")  # charged on the way out
 
 
 def test_the_expired_scenario_is_gone_at_once(emu: Emulator) -> None:

@@ -57,7 +57,7 @@ def test_each_documented_code_on_demand(
         assert payload["error"] == message
     else:
         assert payload["error"] == (
-            "Insufficient credits. Your balance is 1000 credits and this request requires "
+            "Insufficient credits. Your balance is 10000 credits and this request requires "
             "0.02 credits."
         )
     assert client.post(V2, json={"prompt": "a cat"}, headers=AUTH).status_code == 200

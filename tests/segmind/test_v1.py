@@ -23,7 +23,7 @@ def test_grok_imagine_image_returns_png_bytes_at_the_documented_defaults(
     image = decode(response.content)
     assert (image.format, image.size) == ("PNG", (2816, 1536))  # 16:9 at 2k by default
     assert response.headers["x-cost"] == "0.02"
-    assert response.headers["x-remaining-credits"] == "999.98"
+    assert response.headers["x-remaining-credits"] == "9999.98"
     assert response.headers["x-request-id"]
     assert int(response.headers["x-seed-value"]) > 0
     float(response.headers["x-generation-time"])
@@ -76,7 +76,7 @@ def test_a_sync_generation_that_fails_answers_500_unbilled(
     assert response.json() == {"error": "Generated image rejected by content moderation."}
     account = emulator.account("segmind", KEY)
     assert account is not None
-    assert account.balance == 1000
+    assert account.balance == 10000
 
 
 def test_a_stuck_sync_call_times_out_with_504(client: TestClient, clock: ManualClock) -> None:

@@ -93,7 +93,7 @@ def test_completed_result_has_metrics_and_downloadable_output(
         metrics["queue_time"] + metrics["inference_time"], abs=0.002
     )
     assert metrics["cost"] == 0.04
-    assert metrics["remaining_credits"] == 999.96
+    assert metrics["remaining_credits"] == 9999.96
     result = client.get(job["response_url"], headers=AUTH).json()
     assert result["status"] == "COMPLETED"
     assert result["error"] is None
@@ -128,7 +128,7 @@ def test_failures_are_not_billed(client: TestClient, emulator: Emulator) -> None
     client.get(job["status_url"], headers=AUTH)
     account = emulator.account("segmind", KEY)
     assert account is not None
-    assert account.balance == 1000
+    assert account.balance == 10000
     assert account.held == 0
 
 

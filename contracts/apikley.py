@@ -1,0 +1,374 @@
+"""Apikley: Kie.ai's market jobs API (createTask, recordInfo, callbacks) for Grok Imagine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from contracts._model import (
+    Auth,
+    Billing,
+    Contract,
+    ErrorCase,
+    JobOutcome,
+    Lifecycle,
+    Limits,
+    Model,
+    Note,
+    Operation,
+    Param,
+    ResponseSpec,
+    Retention,
+    Source,
+    documented,
+    from_facts,
+    inferred,
+)
+
+PAGE = "apikley-grok-imagine-text-to-image.txt"
+_PAGE = documented(PAGE)
+_KIE = from_facts("§2 Kie.ai market jobs API (docs.kie.ai, docs.apikley.ru)")
+_KIE_MODELS = from_facts("§2 Kie Grok Imagine models")
+_KIE_OPENAPI = inferred(
+    "Kie's own OpenAPI for recordInfo (apidog export) shows this body; a captured client test "
+    "shows it served with HTTP 200"
+)
+_HTTP_TOO = inferred(
+    "401, 429 and 500 are also the HTTP status (Kie's OpenAPI keys them by status; a captured "
+    "client test shows HTTP 429); every other body code rides on HTTP 200, as the captured "
+    "'recordInfo is null' 422 does"
+)
+_PRICE = inferred("the page shows no price; a placeholder in credits. Configure your own.")
+ASPECT_RATIOS = ("2:3", "3:2", "1:1")
+
+_PROMPT = Param(
+    "prompt",
+    "string",
+    _PAGE,
+    description="Text prompt describing the desired image; at most 5000 characters.",
+    required=True,
+    min_length=1,
+    max_length=5000,
+)
+
+MODELS = {
+    m.id: m
+    for m in (
+        Model(
+            "grok-imagine/text-to-image",
+            params=(
+                _PROMPT,
+                Param(
+                    "aspect_ratio",
+                    "string",
+                    _PAGE,
+                    description="Width-to-height ratio of the image.",
+                    default="1:1",
+                    enum=ASPECT_RATIOS,
+                ),
+            ),
+            source=_PAGE,
+            price_per_image=Decimal("4"),
+            price_source=_PRICE,
+            task="text-to-image",
+        ),
+        Model(
+            "grok-imagine/image-to-image",
+            params=(
+                _PROMPT,
+                Param(
+                    "image_urls",
+                    "array",
+                    _KIE_MODELS,
+                    description="One image URL (JPEG, PNG or WebP, at most 10 MB).",
+                    required=True,
+                    min_items=1,
+                    max_items=1,
+                    items=Param("image_urls[]", "string", _KIE_MODELS, format="url-or-data"),
+                ),
+            ),
+            source=_KIE_MODELS,
+            price_per_image=Decimal("4"),
+            price_source=_PRICE,
+            task="edit",
+        ),
+        Model(
+            "grok-imagine/upscale",
+            params=(
+                Param(
+                    "task_id",
+                    "string",
+                    _KIE_MODELS,
+                    description="A finished Grok Imagine image task of this account.",
+                    required=True,
+                    min_length=1,
+                ),
+            ),
+            source=_KIE_MODELS,
+            price_per_image=Decimal("2"),
+            price_source=_PRICE,
+            task="upscale",
+        ),
+    )
+}
+
+REQUEST = (
+    Param(
+        "model",
+        "string",
+        _PAGE,
+        description="The model name; this endpoint serves the Grok Imagine image models.",
+        required=True,
+    ),
+    Param(
+        "callBackUrl",
+        "string",
+        _PAGE,
+        description="The URL that receives the task's result when it finishes.",
+        format="uri",
+    ),
+    Param("input", "object", _PAGE, description="The model's input parameters.", required=True),
+)
+
+_CREATED = {"code": 200, "msg": "success", "data": {"taskId": "task_grok_12345678"}}
+OPERATIONS = (
+    Operation(
+        "createTask",
+        "POST",
+        "/api/v1/jobs/createTask",
+        "Create a Grok Imagine task; answers its taskId.",
+        "submit",
+        _PAGE,
+        responses=(
+            ResponseSpec(200, "Request successful (see body code)", _PAGE, example=_CREATED),
+        ),
+    ),
+    Operation(
+        "recordInfo",
+        "GET",
+        "/api/v1/jobs/recordInfo",
+        "Task details: state, param, resultJson, failCode, failMsg and times.",
+        "read",
+        _KIE,
+    ),
+    Operation(
+        "media",
+        "GET",
+        "/tempfile/{job_id}/{token}.{ext}",
+        "A result URL: the generated image, for 24 hours.",
+        "media",
+        inferred("result URLs must point back at the emulator; Kie's CDN path is not documented"),
+    ),
+)
+
+
+def _code(
+    name: str, code: int, msg: str, source: Source, http: int = 200, **more: Any
+) -> ErrorCase:
+    """Kie's envelope: the error in the body `code`, text in `msg`, `data` null."""
+    body = {"code": code, "msg": "{message}", "data": None}
+    return ErrorCase(name, http, body, source, message=msg, **more)
+
+
+ERRORS = {
+    e.name: e
+    for e in (
+        _code("unauthorized", 401, "Unauthorized", _KIE_OPENAPI, http=401),
+        _code(
+            "missing-key",
+            401,
+            "Unauthorized - Authentication credentials are missing or invalid",
+            _PAGE,
+            http=401,
+            scenario=False,
+        ),
+        _code(
+            "insufficient-credits",
+            402,
+            "Insufficient Credits - Account does not have enough credits to perform the operation",
+            _PAGE,
+        ),
+        _code(
+            "endpoint-not-found",
+            404,
+            "Not Found - The requested resource or endpoint does not exist",
+            _PAGE,
+            http=404,
+            scenario=False,
+        ),
+        _code(
+            "validation-error",
+            422,
+            "Validation Error - The request parameters failed validation checks",
+            _PAGE,
+        ),
+        _code(
+            "model-not-found",
+            422,
+            "The page does not exist or is not published",
+            inferred("captured from Kie for an unknown model (a client's migration notes)"),
+        ),
+        _code("task-not-found", 422, "recordInfo is null", _KIE_OPENAPI, scenario=False),
+        _code("missing-parameter", 400, "", _KIE_OPENAPI, scenario=False),
+        _code(
+            "mock-usage", 422, "", inferred("a mock-only refusal in Kie's envelope"), scenario=False
+        ),
+        _code("rate-limited", 429, "Rate limit exceeded", _KIE_OPENAPI, http=429),
+        _code(
+            "limit-exceeded", 429, "Rate limit exceeded: {limit}", _PAGE, http=429, scenario=False
+        ),
+        _code(
+            "maintenance",
+            455,
+            "Service Unavailable - System is currently undergoing maintenance",
+            _PAGE,
+        ),
+        _code(
+            "server-error",
+            500,
+            "Server Error - An unexpected error occurred while processing the request",
+            _PAGE,
+            http=500,
+        ),
+        _code(
+            "feature-disabled",
+            505,
+            "Feature Disabled - The requested feature is currently disabled",
+            _PAGE,
+        ),
+        _code(
+            "payload-too-large",
+            413,
+            "",
+            inferred("no body limit is documented; an oversized body is refused unread"),
+            http=413,
+            scenario=False,
+        ),
+        ErrorCase(
+            "media-not-found",
+            404,
+            "Not Found",
+            inferred("result files sit on a CDN whose error body is not documented"),
+            content_type="text/plain",
+            scenario=False,
+        ),
+    )
+}
+
+OUTCOMES = {
+    "job-failed": JobOutcome(
+        "failed",
+        "Generation failed: the model could not produce an image for this prompt",
+        inferred("state fail with failCode/failMsg is documented; code and text are ours"),
+        code="501",
+    ),
+    "moderation-blocked": JobOutcome(
+        "failed",
+        "Generated image rejected by content moderation.",
+        from_facts("§5: xAI's moderation text, reported as a failed generation"),
+        code="501",
+    ),
+    "job-error": JobOutcome(
+        "errored",
+        "Internal error while generating; the task was not charged",
+        inferred("Kie has no separate error state: a system error is a 'fail' with code 500"),
+        code="500",
+    ),
+}
+
+APIKLEY = Contract(
+    provider="apikley",
+    title="Apikley Grok Imagine (Kie.ai-style jobs API)",
+    pages=(PAGE,),
+    hosts=("api.apikley.ru", "api.kie.ai"),
+    prefix="/apikley",
+    auth=Auth("Authorization", "Bearer", _PAGE),
+    operations=OPERATIONS,
+    models=MODELS,
+    errors=ERRORS,
+    outcomes=OUTCOMES,
+    lifecycle=Lifecycle(
+        phases=("waiting", "queuing", "generating"),
+        succeeded="success",
+        failed="fail",
+        errored=None,
+        durations={"fast": (0.2, 0.3, 0.6), "realistic": (0.5, 1.5, 6.0)},
+        source=_KIE,
+        durations_source=documented(f"{PAGE}: standard generation takes 5-10 seconds"),
+    ),
+    retention=Retention(
+        record_seconds=24 * 3600,
+        record_source=inferred(
+            "Kie documents 24 h for result URLs and nothing for records; both expire together, "
+            "and an expired task answers as an unknown one ('recordInfo is null')"
+        ),
+        media_seconds=24 * 3600,
+        media_source=documented(f"{PAGE}: generated image URLs are valid for 24 hours"),
+    ),
+    billing=Billing(
+        charged=("succeeded",),
+        unit="credits",
+        source=inferred("failed generations are not charged, as on Kie's market models"),
+    ),
+    media_path="/tempfile/{job_id}/{token}.{ext}",
+    limits=Limits(concurrent=50, per_hour=500, source=_PAGE),
+    notes=(
+        Note(
+            "HTTP status",
+            "Errors are in the body code; 401, 429 and 500 are also the HTTP status, every "
+            "other code (402, 404, 422, 455, 501, 505) comes with HTTP 200.",
+            _HTTP_TOO,
+        ),
+        Note(
+            "unknown task",
+            "recordInfo for an unknown, expired or another account's taskId answers "
+            '{"code": 422, "msg": "recordInfo is null", "data": null}.',
+            _KIE_OPENAPI,
+        ),
+        Note(
+            "expiry",
+            "Result URLs and task records live 24 hours; after that the URLs answer 404 and "
+            "recordInfo answers as for an unknown task.",
+            inferred("the page gives 24 h for URLs; Kie documents nothing for records"),
+        ),
+        Note(
+            "callbacks",
+            "When the task ends, callBackUrl gets {code: 200 or 501, msg, data: <recordInfo "
+            "data>}; data also carries task_id, which Kie's signature sample reads.",
+            inferred(
+                "FACTS §2: the body is inferred from third-party code; the schema says "
+                "taskId and the verification sample says task_id, so both are sent"
+            ),
+        ),
+        Note(
+            "signing",
+            "With a webhook key on the account, callbacks carry X-Webhook-Timestamp (seconds, "
+            "emulator clock) and X-Webhook-Signature = base64(HMAC-SHA256(taskId + '.' + "
+            "timestamp, key)).",
+            from_facts("§2 Callbacks: Webhook HMAC (docs.kie.ai/common-api/webhook-verification)"),
+        ),
+        Note(
+            "images per task",
+            "One image per task (text-to-image and image-to-image); upscale makes one 2k image "
+            "per image of its source task.",
+            documented(f"{PAGE}: 'Single image per request'; upscale output is inferred"),
+        ),
+        Note(
+            "sizes",
+            "Images are 1k at the requested ratio (no resolution parameter); image-to-image keeps "
+            "its input's ratio (nearest documented), upscale doubles to 2k.",
+            inferred("the page has no resolution parameter; xAI's default is 1k"),
+        ),
+        Note(
+            "limits",
+            "50 concurrent tasks and 500 creations per hour per account are enforced in the "
+            "realistic profile (Settings.enforce_limits turns them on or off anywhere).",
+            _PAGE,
+        ),
+        Note(
+            "taskId",
+            "taskIds look like the page's example: 'task_grok_' then 16 hex digits.",
+            inferred("the page's example id; Kie's real ids are opaque"),
+        ),
+    ),
+)
