@@ -28,13 +28,15 @@ from contracts._model import (
     inferred,
 )
 from contracts._validate import Checked, Problem, check, describe, is_http_url
+from contracts.agtcloud import AGTCLOUD
 from contracts.apikley import APIKLEY
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
 from contracts.pixazo import PIXAZO
 from contracts.scenarios import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Scenario
 from contracts.segmind import SEGMIND
+from contracts.xai import XAI
 
-CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY)}
+CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY, AGTCLOUD, XAI)}
 
 
 def get_contract(provider: str) -> Contract:

@@ -165,8 +165,8 @@ class _Fields(dict[str, Any]):
 def _fill(template: Any, fields: _Fields) -> Any:
     if isinstance(template, str):
         name = template[1:-1]
-        if template == "{" + name + "}" and name in fields:
-            return fields[name]  # a lone placeholder keeps its value's type
+        if template == "{" + name + "}" and name.isidentifier():
+            return fields.get(name)  # a lone placeholder keeps its value's type; unset is null
         return template.format_map(fields)
     if isinstance(template, Mapping):
         return {key: _fill(value, fields) for key, value in template.items()}
@@ -179,7 +179,7 @@ def _fill(template: Any, fields: _Fields) -> Any:
 class JobOutcome:
     """How a job-shaped scenario ends on this provider (`code`: its failure code, if any)."""
 
-    kind: Literal["failed", "errored"]
+    kind: Literal["succeeded", "failed", "errored"]
     message: str
     source: Source
     code: str = ""

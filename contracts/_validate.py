@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from contracts._model import Param
@@ -25,10 +25,16 @@ _TYPE_NAMES = {
 }
 
 
+ProblemKind = Literal["required", "type", "enum", "range", "length", "format", "items"]
+
+
 @dataclass(frozen=True)
 class Problem:
     param: str
     message: str
+    # What kind of rule was broken: some providers answer shape problems (missing,
+    # wrong type, unknown value) differently from out-of-range ones.
+    kind: ProblemKind = "type"
 
 
 @dataclass
@@ -58,7 +64,7 @@ def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") ->
         # optional fields that way, and the pages document null defaults.
         if value is None:
             if param.required:
-                result.problems.append(Problem(path, f"'{path}' is required"))
+                result.problems.append(Problem(path, f"'{path}' is required", "required"))
             elif param.has_default:
                 result.values[param.name] = param.default
             continue
@@ -114,7 +120,7 @@ def _check_value(param: Param, value: Any, path: str) -> Problem | None:
         return Problem(path, f"'{path}' must be {article} {param.type}, got {describe(value)}")
     if param.enum is not None and value not in param.enum:
         allowed = ", ".join(repr(v) for v in param.enum)
-        return Problem(path, f"'{path}' must be one of {allowed}; got {describe(value)}")
+        return Problem(path, f"'{path}' must be one of {allowed}; got {describe(value)}", "enum")
     if param.type in ("integer", "number"):
         return _check_range(param, value, path)
     if param.type == "string":
@@ -133,36 +139,43 @@ def _check_range(param: Param, value: float, path: str) -> Problem | None:
             bounds = f"at least {low}"
         else:
             bounds = f"at most {high}"
-        return Problem(path, f"'{path}' must be {bounds}, got {value!r}")
+        return Problem(path, f"'{path}' must be {bounds}, got {value!r}", "range")
     return None
 
 
 def _check_string(param: Param, value: str, path: str) -> Problem | None:
     if param.min_length is not None and len(value) < param.min_length:
         if param.min_length == 1:
-            return Problem(path, f"'{path}' must not be empty")
-        return Problem(path, f"'{path}' must be at least {param.min_length} characters")
+            return Problem(path, f"'{path}' must not be empty", "length")
+        return Problem(path, f"'{path}' must be at least {param.min_length} characters", "length")
     if param.max_length is not None and len(value) > param.max_length:
         return Problem(
             path,
             f"'{path}' is {len(value)} characters long; the maximum is {param.max_length}",
+            "length",
         )
     if param.format == "uri" and not is_http_url(value):
-        return Problem(path, f"'{path}' must be an http(s) URL, got {describe(value)}")
+        return Problem(path, f"'{path}' must be an http(s) URL, got {describe(value)}", "format")
     if param.format == "url-or-data" and not (is_http_url(value) or value.startswith("data:")):
         return Problem(
-            path, f"'{path}' must be an http(s) URL or a data: URI, got {describe(value)}"
+            path, f"'{path}' must be an http(s) URL or a data: URI, got {describe(value)}", "format"
         )
     if param.format == "date-time" and not re.match(r"^\d{4}-\d{2}-\d{2}T", value):
-        return Problem(path, f"'{path}' must be an ISO 8601 date-time, got {describe(value)}")
+        return Problem(
+            path, f"'{path}' must be an ISO 8601 date-time, got {describe(value)}", "format"
+        )
     return None
 
 
 def _check_array(param: Param, value: list[Any], path: str) -> Problem | None:
     if param.min_items is not None and len(value) < param.min_items:
-        return Problem(path, f"'{path}' needs at least {param.min_items} item(s), got {len(value)}")
+        return Problem(
+            path, f"'{path}' needs at least {param.min_items} item(s), got {len(value)}", "items"
+        )
     if param.max_items is not None and len(value) > param.max_items:
-        return Problem(path, f"'{path}' allows at most {param.max_items} item(s), got {len(value)}")
+        return Problem(
+            path, f"'{path}' allows at most {param.max_items} item(s), got {len(value)}", "items"
+        )
     if param.items is not None:
         for index, item in enumerate(value):
             problem = _check_value(param.items, item, f"{path}[{index}]")

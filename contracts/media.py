@@ -66,9 +66,18 @@ NEAREST_SOURCE = inferred(
 )
 
 
+_ONE_AND_A_HALF = inferred(
+    "xAI's newest schema adds '1.5k' without sizes; 1.5 x the 1K size, to a multiple of 16"
+)
+
+
 def pixel_size(aspect_ratio: str, resolution: str) -> PixelSize:
-    """The output size for a ratio ('auto' included) at '1k' or '2k'."""
+    """The output size for a ratio ('auto' included) at '1k', '1.5k' or '2k'."""
     ratio = AUTO_RATIO if aspect_ratio == "auto" else aspect_ratio
+    if resolution == "1.5k":
+        base = SIZES[ratio]["1k"]
+        width, height = (round(side * 1.5 / 16) * 16 for side in (base.width, base.height))
+        return PixelSize(width, height, _ONE_AND_A_HALF)
     return SIZES[ratio][resolution]
 
 

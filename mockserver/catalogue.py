@@ -37,9 +37,13 @@ def rows(contract: Contract) -> list[Row]:
                 source = f"{source}; wording {case.wording.kind}"
         elif name in contract.outcomes:
             outcome = contract.outcomes[name]
-            word = lifecycle.errored if outcome.kind == "errored" else None
-            word = word or lifecycle.failed
-            answer = f'accepted; the job ends {word} with "{outcome.message}"'
+            if outcome.kind == "succeeded":
+                answer = f'accepted; the job ends {lifecycle.succeeded}, but: "{outcome.message}"'
+            else:
+                word = lifecycle.errored if outcome.kind == "errored" else None
+                answer = (
+                    f'accepted; the job ends {word or lifecycle.failed} with "{outcome.message}"'
+                )
             source = outcome.source.kind
         elif name == "success":
             answer, source = f"accepted; the job ends {lifecycle.succeeded}", lifecycle.source.kind

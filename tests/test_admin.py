@@ -19,6 +19,8 @@ def test_health_lists_every_surface(client: TestClient) -> None:
         "segmind": "http://testserver/segmind",
         "pixazo": "http://testserver/pixazo",
         "apikley": "http://testserver/apikley",
+        "agtcloud": "http://testserver/agtcloud",
+        "xai": "http://testserver/xai",
     }
     assert body["seed"] == 1
     assert body["profile"] == "instant"

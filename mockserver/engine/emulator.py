@@ -164,16 +164,17 @@ class Emulator:
         if not header and not prompt and not len(self.rules):
             return _DEFAULT_CHOICE
         available = self.available[provider]
+        contract = self.contracts[provider]
         named = named_in_request(header, prompt)
         if named is not None:
             if named.scenario not in available:
                 raise UnknownScenario(named.scenario, provider, available)
             # A session-wide header naming a job outcome must not break status reads.
-            if submit or not is_job_scenario(named.scenario):
+            if submit or not is_job_scenario(named.scenario, contract):
                 return named
 
         def applies(name: str) -> bool:
-            return name in available and (submit or not is_job_scenario(name))
+            return name in available and (submit or not is_job_scenario(name, contract))
 
         rule = self.rules.find(provider, operation, applies)
         if rule is not None:
@@ -212,6 +213,13 @@ class Emulator:
         )
         account.webhook_key = secret or None
         return account
+
+    def charge(self, account: Account, amount: Decimal) -> Decimal:
+        """Bill a flat fee at once (never below a zero balance); answers what was taken."""
+        taken = min(Decimal(amount), max(account.available, Decimal(0)))
+        account.balance -= taken
+        account.spent += taken
+        return taken
 
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""

@@ -21,15 +21,15 @@ ChoiceSource = Literal["header", "prompt", "rule", "default"]
 def supported(contract: Contract) -> list[str]:
     """Every scenario name this provider can show, catalogue order first."""
     names = ["success", *sorted(TIMING_SCENARIOS)]
-    names += [n for n in SCENARIOS if n in contract.outcomes]
+    names += list(contract.outcomes)
     names += [n for n, case in contract.errors.items() if case.scenario]
     ordered = [n for n in SCENARIOS if n in names]
     return ordered + sorted(n for n in set(names) if n not in SCENARIOS)
 
 
-def is_job_scenario(name: str) -> bool:
+def is_job_scenario(name: str, contract: Contract) -> bool:
     """Outcome and timing scenarios shape a job; only submits can play them."""
-    return name in OUTCOME_SCENARIOS or name in TIMING_SCENARIOS
+    return name in OUTCOME_SCENARIOS or name in TIMING_SCENARIOS or name in contract.outcomes
 
 
 @dataclass(slots=True)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from mockserver.providers import apikley, pixazo, segmind
+from mockserver.providers import apikley, openai_images, pixazo, segmind
 from mockserver.surface import Surface
 
 SURFACES: dict[str, Surface] = {
-    s.contract.provider: s for s in (segmind.SURFACE, pixazo.SURFACE, apikley.SURFACE)
+    s.contract.provider: s
+    for s in (
+        segmind.SURFACE,
+        pixazo.SURFACE,
+        apikley.SURFACE,
+        openai_images.AGTCLOUD_SURFACE,
+        openai_images.XAI_SURFACE,
+    )
 }
 
 __all__ = ["SURFACES"]

@@ -1,0 +1,217 @@
+"""agtcloud: an OpenAI-compatible gateway in front of xAI's image API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts._common import RESOLUTIONS, XAI_RATIOS, prompt_limit_note
+from contracts._model import (
+    Auth,
+    Billing,
+    Contract,
+    ErrorCase,
+    Note,
+    Source,
+    documented,
+    inferred,
+)
+from contracts._openai_images import (
+    LIFECYCLE,
+    MODELS,
+    OUTCOMES,
+    RETENTION,
+    edit_params,
+    generation_params,
+    operations,
+)
+
+PAGE = "agtcloud-grok-image-openai-style.txt"
+_PAGE = documented(PAGE)
+_ENVELOPE = inferred(
+    "the page does not show errors; its docs follow the new-api/one-api gateway template, and "
+    "OpenAI-compatible gateways answer OpenAI's nested {error: {message, type, param, code}}"
+)
+
+GENERATE = generation_params(PAGE, XAI_RATIOS, RESOLUTIONS, model_required=True)
+EDIT = edit_params(GENERATE)
+
+
+def _openai(
+    name: str,
+    status: int,
+    kind: str,
+    code: str | None,
+    message: str,
+    source: Source = _ENVELOPE,
+    **more: Any,
+) -> ErrorCase:
+    """OpenAI's envelope: {"error": {"message", "type", "param", "code"}}."""
+    body = {"error": {"message": "{message}", "type": kind, "param": "{param}", "code": code}}
+    return ErrorCase(name, status, body, source, message=message, **more)
+
+
+ERRORS = {
+    e.name: e
+    for e in (
+        _openai(
+            "validation-error", 400, "invalid_request_error", None, "Invalid request parameters"
+        ),
+        _openai(
+            "unsupported-argument",
+            400,
+            "invalid_request_error",
+            None,
+            "Argument not supported: {argument}",
+            scenario=False,
+        ),
+        _openai("malformed-body", 400, "invalid_request_error", None, "", scenario=False),
+        _openai("invalid-body", 400, "invalid_request_error", None, "", scenario=False),
+        _openai(
+            "unsupported-media-type",
+            400,
+            "invalid_request_error",
+            None,
+            "The request body must be JSON (Content-Type: application/json)",
+            scenario=False,
+        ),
+        _openai("mock-usage", 400, "invalid_request_error", None, "", scenario=False),
+        _openai(
+            "moderation-rejected",
+            400,
+            "invalid_request_error",
+            "content_policy_violation",
+            "Generated image rejected by content moderation.",
+            scenario=False,
+        ),
+        _openai(
+            "unauthorized",
+            401,
+            "invalid_request_error",
+            "invalid_api_key",
+            "Incorrect API key provided.",
+        ),
+        _openai(
+            "missing-key",
+            401,
+            "invalid_request_error",
+            None,
+            "You didn't provide an API key. Provide it in the Authorization header using "
+            "Bearer auth (Authorization: Bearer YOUR_KEY).",
+            scenario=False,
+        ),
+        _openai(
+            "forbidden",
+            403,
+            "invalid_request_error",
+            "model_not_allowed",
+            "Your key is not allowed to use this model.",
+        ),
+        _openai(
+            "model-not-found",
+            404,
+            "invalid_request_error",
+            "model_not_found",
+            "The model `{model}` does not exist or you do not have access to it.",
+        ),
+        _openai(
+            "request-not-found",
+            404,
+            "invalid_request_error",
+            "not_found",
+            "No deferred image request {request_id} (unknown, or older than 24 hours).",
+            scenario=False,
+        ),
+        _openai(
+            "endpoint-not-found",
+            404,
+            "invalid_request_error",
+            "not_found",
+            "Not found",
+            scenario=False,
+        ),
+        _openai("payload-too-large", 413, "invalid_request_error", None, "", scenario=False),
+        _openai(
+            "insufficient-credits",
+            429,
+            "insufficient_quota",
+            "insufficient_quota",
+            "You exceeded your current quota, please check your plan and billing details.",
+        ),
+        _openai(
+            "rate-limited",
+            429,
+            "requests",
+            "rate_limit_exceeded",
+            "Rate limit reached for requests. Please try again later.",
+        ),
+        _openai("server-error", 500, "server_error", None, "Internal server error"),
+        _openai(
+            "bad-gateway",
+            502,
+            "upstream_error",
+            "bad_response_status_code",
+            "The upstream service answered with an error",
+        ),
+        _openai(
+            "service-unavailable",
+            503,
+            "server_error",
+            None,
+            "The image service is temporarily unavailable",
+            scenario=False,
+        ),
+        _openai(
+            "gateway-timeout", 504, "upstream_error", "timeout", "The upstream service timed out"
+        ),
+        ErrorCase(
+            "media-not-found",
+            404,
+            "Not Found",
+            inferred("a CDN's plain 404"),
+            content_type="text/plain",
+            scenario=False,
+        ),
+    )
+}
+
+AGTCLOUD = Contract(
+    provider="agtcloud",
+    title="agtcloud gateway (OpenAI-style Grok image API)",
+    pages=(PAGE,),
+    hosts=("api-cs-al.naci-tech.com",),
+    prefix="/agtcloud",
+    auth=Auth("Authorization", "Bearer", _PAGE),
+    operations=operations(PAGE),
+    models=MODELS,
+    errors=ERRORS,
+    outcomes=OUTCOMES,
+    lifecycle=LIFECYCLE,
+    retention=RETENTION,
+    billing=Billing(
+        charged=("succeeded",),
+        unit="USD",
+        source=inferred("the gateway passes on xAI's per-image prices (FACTS §1.3)"),
+    ),
+    media_path="/xai-imgen/{job_id}/{token}.{ext}",
+    notes=(
+        prompt_limit_note(),
+        Note(
+            "envelope",
+            "Errors use OpenAI's nested envelope; no credits is 429 insufficient_quota and a "
+            "moderation block is 400 content_policy_violation, as OpenAI answers them.",
+            _ENVELOPE,
+        ),
+        Note(
+            "parameters",
+            "model is required; aspect_ratio takes the page's 13 ratios and auto; resolution 1k "
+            "or 2k; n 1-10; response_format url or b64_json; images are JPEG.",
+            _PAGE,
+        ),
+        Note(
+            "xAI features",
+            "Edits, deferred requests, quality on grok-imagine-image-2.0 and per-image moderation "
+            "pass through as on xAI (the page defers to xAI's documentation for them).",
+            inferred("the page says the gateway is compatible with xAI's image API"),
+        ),
+    ),
+)
