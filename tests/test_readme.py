@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts import get_contract
+from contracts import CONTRACTS, get_contract
 from mockserver.catalogue import markdown
 from tests.test_cli import Served, serve
 
@@ -39,12 +39,14 @@ def server() -> Iterator[Served]:
         yield served
 
 
-def test_the_scenario_table_is_the_contracts() -> None:
-    assert section("scenarios:segmind") == markdown(get_contract("segmind"))
+@pytest.mark.parametrize("provider", list(CONTRACTS))
+def test_the_scenario_table_is_the_contracts(provider: str) -> None:
+    assert section(f"scenarios:{provider}") == markdown(get_contract(provider))
 
 
-def test_the_fidelity_notes_are_the_contracts() -> None:
-    assert section("notes:segmind") == notes("segmind")
+@pytest.mark.parametrize("provider", list(CONTRACTS))
+def test_the_fidelity_notes_are_the_contracts(provider: str) -> None:
+    assert section(f"notes:{provider}") == notes(provider)
 
 
 def test_the_announced_urls_are_as_documented(server: Served) -> None:
