@@ -1,9 +1,33 @@
-"""The pytest plugin for grok-imagine-mock.
+"""pytest plugin for grok-imagine-mock.
 
-Fixtures (`grok_mock`, `grok_mock_server`, ...) arrive with the plugin issue;
-until then tests use `mockserver.Emulator`, `create_app` and `LiveServer`.
+Installed with the package and registered under the `pytest11` entry point:
+tests ask for `grok_mock` (in-process: the real provider hosts are served to
+httpx, httpx2 and requests code), `grok_mock_server` (a live server on a free
+port) or `grok_webhook_receiver`. Importing this package is cheap: the emulator
+loads when a fixture is used.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_plugin._controller import GrokMock
+    from pytest_plugin.receiver import ReceivedWebhook, WebhookReceiver
+
+__all__ = ["GrokMock", "ReceivedWebhook", "WebhookReceiver"]
+
+_LAZY = {
+    "GrokMock": "pytest_plugin._controller",
+    "ReceivedWebhook": "pytest_plugin.receiver",
+    "WebhookReceiver": "pytest_plugin.receiver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_plugin' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from mockserver import Emulator, LiveServer, ManualClock, create_app
 
 KEY = "test-key"
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture

@@ -139,6 +139,10 @@ class Webhooks:
         loop = asyncio.get_running_loop()
         if self._loop is loop and self._runner is not None and not self._runner.done():
             return
+        old_loop, old_runner = self._loop, self._runner
+        if old_loop is not None and old_runner is not None and not old_loop.is_closed():
+            # The emulator is now served from another loop (another server): one runner only.
+            old_loop.call_soon_threadsafe(old_runner.cancel)
         self._loop = loop
         self._wake = asyncio.Event()
         self._client = None

@@ -1,0 +1,90 @@
+"""What the fixtures do, loaded only when a test first asks for one."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockserver import Emulator, LiveServer, ManualClock, MockUsageError, Settings, create_app
+from pytest_plugin._controller import GrokMock, real_base_urls
+from pytest_plugin._intercept import Portal, intercept
+
+_OWN = {"profile", "seed", "providers", "strict_hosts", "virtual_sleep"}
+_SETTINGS = {f.name for f in dataclasses.fields(Settings)} - {"profile", "seed", "providers"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    settings: Settings
+    strict_hosts: bool
+    virtual_sleep: bool
+
+
+def options(request: pytest.FixtureRequest) -> Options:
+    """The test's marker over the command line over the defaults (instant, seed 0)."""
+    marker = request.node.get_closest_marker("grok_mock")
+    given: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    if marker is not None and marker.args:
+        pytest.fail("@pytest.mark.grok_mock takes keyword arguments only", pytrace=False)
+    unknown = sorted(set(given) - _OWN - _SETTINGS)
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.grok_mock: unknown option(s) {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(_OWN | _SETTINGS))}",
+            pytrace=False,
+        )
+    config = request.config
+    seed = given.pop("seed", config.getoption("grok_mock_seed"))
+    profile = given.pop("profile", config.getoption("grok_mock_profile"))
+    providers = given.pop("providers", None)
+    strict = bool(given.pop("strict_hosts", False))
+    virtual_sleep = bool(given.pop("virtual_sleep", False))
+    if isinstance(providers, str):
+        providers = [providers]
+    given["seed"] = 0 if seed is None else seed
+    given["profile"] = profile or "instant"
+    if providers is not None:
+        given["providers"] = tuple(providers)
+    try:
+        settings = Settings(**given)
+    except (MockUsageError, TypeError) as exc:
+        pytest.fail(f"@pytest.mark.grok_mock: {exc}", pytrace=False)
+    return Options(settings, strict, virtual_sleep)
+
+
+def make_emulator(request: pytest.FixtureRequest) -> tuple[Emulator, Options]:
+    chosen = options(request)
+    return Emulator(chosen.settings, clock=ManualClock()), chosen
+
+
+@contextlib.contextmanager
+def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[GrokMock]:
+    providers = list(emulator.contracts)
+    hosts = [h for p in providers for h in emulator.contracts[p].hosts]
+    controller = GrokMock(emulator, real_base_urls(providers))
+    with (
+        intercept(create_app(emulator), portal, hosts, strict=chosen.strict_hosts),
+        _sleeping(controller, chosen),
+    ):
+        yield controller
+
+
+@contextlib.contextmanager
+def live(emulator: Emulator, chosen: Options) -> Iterator[GrokMock]:
+    with LiveServer(emulator) as server:
+        controller = GrokMock(emulator, {p: server.url(p) for p in emulator.contracts})
+        with _sleeping(controller, chosen):
+            yield controller
+
+
+@contextlib.contextmanager
+def _sleeping(controller: GrokMock, chosen: Options) -> Iterator[None]:
+    if chosen.virtual_sleep:
+        with controller.sleep_moves_clock():
+            yield
+    else:
+        yield

@@ -1,0 +1,231 @@
+"""Serving the real provider hosts from an in-process emulator.
+
+- httpx (the segmind SDK, most code) through respx: a router whose handlers send
+  the emulated hosts' requests into the ASGI app;
+- httpx2 (the openai SDK) through the same router on respx's httpcore2 seam, as
+  the respx author's pytest-httpx2 does;
+- requests through the `responses` library's callbacks.
+
+The app always runs on one event loop on its own thread (the portal), so a
+synchronous client works although the app is async, and webhooks the emulator
+sends keep one home. Other hosts pass through untouched unless strict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import re
+import threading
+from collections.abc import Awaitable, Coroutine, Iterator, MutableMapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import httpx
+import respx
+from respx.mocks import HTTPCoreMocker
+from respx.models import AllMockedAssertionError, PassThrough
+
+from mockserver.app import MockApp
+
+T = TypeVar("T")
+_HTTPCORE2 = "grok-mock-httpcore2"
+
+
+class _HTTPCore2Mocker(HTTPCoreMocker):
+    name = _HTTPCORE2
+    targets = [  # noqa: RUF012 (respx's own class attribute)
+        "httpcore2._sync.connection.HTTPConnection",
+        "httpcore2._sync.connection_pool.ConnectionPool",
+        "httpcore2._sync.http_proxy.HTTPProxy",
+        "httpcore2._async.connection.AsyncHTTPConnection",
+        "httpcore2._async.connection_pool.AsyncConnectionPool",
+        "httpcore2._async.http_proxy.AsyncHTTPProxy",
+    ]
+
+
+class Portal:
+    """An event loop on a thread of its own, where in-process apps run."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="grok-mock-portal", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a synchronous call into the emulator from its own event loop")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def arun(self, coroutine: Coroutine[Any, Any, T]) -> Awaitable[T]:
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+
+    def call_soon(self, callback: Any) -> None:
+        self._loop.call_soon_threadsafe(callback)
+
+    def close(self) -> None:
+        """Cancel what still runs there (webhook runners), then stop the loop."""
+
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(timeout=5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+
+async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
+    """One request through the ASGI app, as a server would pass it."""
+    url = request.url
+    raw_path = url.raw_path.split(b"?", 1)[0]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
+        "query_string": url.query,
+        "root_path": "",
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "client": ("127.0.0.1", 50000),
+        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+    }
+    body = request.content
+    sent = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Interceptor(respx.MockRouter):
+    """A respx router that serves the emulated hosts and lets every other host be."""
+
+    def __init__(
+        self, app: MockApp, portal: Portal, hosts: Sequence[str], *, strict: bool, using: str
+    ) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True, using=using)
+        self._app = app
+        self._portal = portal
+        self._hosts = frozenset(hosts)
+        self._strict = strict
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self._hosts:
+            return self._portal.run(call_app(self._app, request))
+        raise self._elsewhere(request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self._hosts:
+            return await self._portal.arun(call_app(self._app, request))
+        raise self._elsewhere(request)
+
+    def _elsewhere(self, request: httpx.Request) -> Exception:
+        if self._strict and not is_loopback(request.url.host):
+            return AllMockedAssertionError(
+                f"grok_mock(strict_hosts=True): {request.method} {request.url} is not to an "
+                f"emulated provider host ({', '.join(sorted(self._hosts))})"
+            )
+        routers = self.Mocker.routers if self.Mocker else []
+        if routers and routers[-1] is not self:
+            # Another respx router comes after ours: let it decide about this host.
+            return AllMockedAssertionError(f"{request.url.host} is not emulated")
+        return PassThrough(f"not emulated: {request.url}", request=request, origin=None)  # type: ignore[arg-type]
+
+
+def _requests_mock(app: MockApp, portal: Portal, hosts: Sequence[str], strict: bool) -> Any:
+    import responses
+
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    names = "|".join(re.escape(h) for h in hosts)
+    ours = re.compile(rf"^https?://({names})(:\d+)?(/|\?|$)")
+
+    def callback(prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):
+            body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
+        request = httpx.Request(
+            prepared.method, prepared.url, headers=dict(prepared.headers), content=body
+        )
+        response = portal.run(call_app(app, request))
+        merged: dict[str, str] = {}
+        for name, value in response.headers.multi_items():
+            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        return response.status_code, merged, response.content
+
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+        mock.add_callback(method, ours, callback=callback)
+    if strict:
+        mock.add_passthru(
+            re.compile(r"^https?://(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)")
+        )
+    else:
+        mock.add_passthru(re.compile(rf"^(?!https?://({names})(:\d+)?(/|\?|$))"))
+    return mock
+
+
+@contextlib.contextmanager
+def intercept(
+    app: MockApp, portal: Portal, hosts: Sequence[str], *, strict: bool = False
+) -> Iterator[None]:
+    """Serve `hosts` from `app` for httpx, httpx2 and requests clients in this process."""
+    routers = [Interceptor(app, portal, hosts, strict=strict, using="httpcore")]
+    if _importable("httpcore2"):
+        routers.append(Interceptor(app, portal, hosts, strict=strict, using=_HTTPCORE2))
+    requests_mock = _requests_mock(app, portal, hosts, strict) if _importable("responses") else None
+    for router in routers:
+        router.start()
+    if requests_mock is not None:
+        requests_mock.start()
+    try:
+        yield
+    finally:
+        if requests_mock is not None:
+            requests_mock.stop()
+            requests_mock.reset()
+        for router in routers:
+            router.stop(quiet=True)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
