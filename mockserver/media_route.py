@@ -23,14 +23,21 @@ def media_urls(call: Call, job: Job) -> list[str]:
     ]
 
 
+async def image_bytes(emulator: Emulator, provider: str, ref: MediaRef) -> bytes:
+    """An image's bytes; the first of a look is rendered (tens of ms) off the event loop."""
+    data = emulator.cached_media_bytes(provider, ref)
+    if data is None:
+        data = await run_in_threadpool(emulator.media_bytes, provider, ref)
+    return data
+
+
 async def serve_media(call: Call) -> Response:
     """GET an output URL: the image, or the provider's not-found once it expired."""
     ref = call.emulator.resolve_media(call.params["job_id"], call.params["token"])
     if ref is None or call.params["ext"] != ref.format:
         raise Refusal("media-not-found")
     call.entry.job_id = ref.job_id
-    # The first image of a size is rendered (tens of ms): keep it off the event loop.
-    data = await run_in_threadpool(call.emulator.media_bytes, call.provider, ref)
+    data = await image_bytes(call.emulator, call.provider, ref)
     max_age = max(0, int(ref.expires_at - call.emulator.clock.now()))
     return Response(
         data, media_type=ref.mime_type, headers={"cache-control": f"public, max-age={max_age}"}

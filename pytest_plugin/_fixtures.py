@@ -66,6 +66,7 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
     providers = list(emulator.contracts)
     hosts = [h for p in providers for h in emulator.contracts[p].hosts]
     controller = GrokMock(emulator, real_base_urls(providers))
+    emulator.deliver_webhooks_from(portal.loop)
     with (
         intercept(create_app(emulator), portal, hosts, strict=chosen.strict_hosts),
         _sleeping(controller, chosen),

@@ -6,6 +6,7 @@ journal. Many can live in one process; nothing is module-level state.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -55,6 +56,7 @@ class Emulator:
         base = settings or Settings()
         self.clock: Clock = clock or SystemClock()
         self.images = ImageFactory()
+        self._webhook_loop: asyncio.AbstractEventLoop | None = None
         self._configure(replace(base, **overrides) if overrides else base)
         self.clock.subscribe(self._clock_moved)
 
@@ -84,6 +86,13 @@ class Emulator:
                 settings.webhook_attempts, settings.webhook_backoff, settings.webhook_timeout
             ),
         )
+        if self._webhook_loop is not None:
+            self.webhooks.home(self._webhook_loop)
+
+    def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
+        self._webhook_loop = loop
+        self.webhooks.home(loop)
 
     @property
     def seed(self) -> int:
@@ -435,7 +444,15 @@ class Emulator:
         return ref
 
     def media_bytes(self, provider: str, ref: MediaRef) -> bytes:
-        return self.images.image(ref, f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}")
+        return self.images.image(ref, self._label(provider, ref))
+
+    def cached_media_bytes(self, provider: str, ref: MediaRef) -> bytes | None:
+        """The bytes when no rendering is needed (safe on an event loop), else None."""
+        return self.images.cached_image(ref, self._label(provider, ref))
+
+    @staticmethod
+    def _label(provider: str, ref: MediaRef) -> str:
+        return f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}"
 
     @staticmethod
     def catalogue_names() -> list[str]:

@@ -71,6 +71,12 @@ class ImageFactory:
         rendered = self._rendered(ref.width, ref.height, ref.format, ref.variant % VARIANTS)
         return _stamp(rendered, label)
 
+    def cached_image(self, ref: MediaRef, label: str) -> bytes | None:
+        """The image if its look is already rendered (cheap), else None."""
+        with self._lock:
+            rendered = self._cache.get((ref.width, ref.height, ref.format, ref.variant % VARIANTS))
+        return None if rendered is None else _stamp(rendered, label)
+
     def _rendered(self, width: int, height: int, fmt: str, variant: int) -> _Rendered:
         key = (width, height, fmt, variant)
         with self._lock:

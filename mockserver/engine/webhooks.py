@@ -107,6 +107,7 @@ class Webhooks:
         self._lock = threading.RLock()
         self._settled = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._home: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
         self._client: Any = None
@@ -134,9 +135,22 @@ class Webhooks:
         if loop is not None and wake is not None and not loop.is_closed():
             loop.call_soon_threadsafe(wake.set)
 
+    def home(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Always deliver from `loop` (a long-lived one), whichever loop serves requests."""
+        self._home = loop
+        loop.call_soon_threadsafe(self._start_runner)
+
+    def _start_runner(self) -> None:
+        self._loop = None
+        self.bind()
+
     def bind(self) -> None:
         """Run deliveries on the current event loop (called on every request; cheap)."""
+        if self._home is not None and self._loop is self._home:
+            return
         loop = asyncio.get_running_loop()
+        if self._home is not None and loop is not self._home:
+            return
         if self._loop is loop and self._runner is not None and not self._runner.done():
             return
         old_loop, old_runner = self._loop, self._runner

@@ -10,7 +10,6 @@ import base64
 from decimal import Decimal
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from contracts import (
@@ -35,7 +34,7 @@ from contracts._openai_images import (
 )
 from mockserver.engine import Account, Choice, Job, MediaRequest, Refusal
 from mockserver.engine.inputs import ImageInfo, InputImageError, input_image
-from mockserver.media_route import media_link, serve_media
+from mockserver.media_route import image_bytes, media_link, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Call, Surface
 
@@ -191,7 +190,7 @@ async def _images(call: Call, job: Job) -> dict[str, Any]:
                 }
             )
         else:
-            data = await run_in_threadpool(emulator.media_bytes, call.provider, ref)
+            data = await image_bytes(emulator, call.provider, ref)
             items.append(
                 {"b64_json": base64.b64encode(data).decode("ascii"), "mime_type": MIME_TYPE}
             )

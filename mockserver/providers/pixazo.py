@@ -7,7 +7,6 @@ import base64
 import time
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from contracts import Model, check, describe, is_http_url, nearest_ratio, pixel_size
@@ -16,7 +15,7 @@ from contracts.pixazo import PIXAZO
 from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
 from mockserver.engine.inputs import InputImageError, input_image
 from mockserver.engine.webhooks import Render
-from mockserver.media_route import media_link, serve_media
+from mockserver.media_route import image_bytes, media_link, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Call, Surface
 
@@ -94,7 +93,7 @@ async def _media_urls(emulator: Emulator, base_url: str, job: Job) -> list[str]:
         return [media_link(emulator, PIXAZO, base_url, ref) for ref in refs]
     urls = []
     for ref in refs:
-        data = await run_in_threadpool(emulator.media_bytes, "pixazo", ref)
+        data = await image_bytes(emulator, "pixazo", ref)
         urls.append(f"data:{ref.mime_type};base64,{base64.b64encode(data).decode('ascii')}")
     return urls
 

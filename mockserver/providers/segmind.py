@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from contracts import Model, check, nearest_ratio, pixel_size
 from contracts.segmind import ASPECT_RATIOS, QUALITY_MODE_PRICE, SEGMIND
 from mockserver.engine import Account, Job, MediaRequest, Refusal, format_amount
 from mockserver.engine.inputs import InputImageError, input_image
-from mockserver.media_route import media_urls, serve_media
+from mockserver.media_route import image_bytes, media_urls, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Call, Surface
 
@@ -185,7 +184,7 @@ async def generate(call: Call) -> Response:
         response.headers.update(headers)
         return response
     ref = call.emulator.media_refs(job)[0]
-    data = await run_in_threadpool(call.emulator.media_bytes, "segmind", ref)
+    data = await image_bytes(call.emulator, "segmind", ref)
     if job.media.count > 1:
         call.warn("v1 returns the first of n images; v2 returns them all")
     return Response(data, media_type=ref.mime_type, headers=headers)
