@@ -24,25 +24,39 @@ from urllib.parse import unquote
 
 import httpx
 import respx
-from respx.mocks import HTTPCoreMocker
+from respx.mocks import HTTPCoreMocker, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from mockserver.app import MockApp
 
 T = TypeVar("T")
 _HTTPCORE2 = "grok-mock-httpcore2"
+_HTTPCORE2_TARGETS = (
+    "httpcore2._sync.connection.HTTPConnection",
+    "httpcore2._sync.connection_pool.ConnectionPool",
+    "httpcore2._sync.http_proxy.HTTPProxy",
+    "httpcore2._async.connection.AsyncHTTPConnection",
+    "httpcore2._async.connection_pool.AsyncConnectionPool",
+    "httpcore2._async.http_proxy.AsyncHTTPProxy",
+)
 
 
-class _HTTPCore2Mocker(HTTPCoreMocker):
-    name = _HTTPCORE2
-    targets = [  # noqa: RUF012 (respx's own class attribute)
-        "httpcore2._sync.connection.HTTPConnection",
-        "httpcore2._sync.connection_pool.ConnectionPool",
-        "httpcore2._sync.http_proxy.HTTPProxy",
-        "httpcore2._async.connection.AsyncHTTPConnection",
-        "httpcore2._async.connection_pool.AsyncConnectionPool",
-        "httpcore2._async.http_proxy.AsyncHTTPProxy",
-    ]
+def _httpcore2_mocker() -> str:
+    """respx's mocker for httpcore2 (what the openai SDK's httpx2 runs on), defined once.
+
+    respx registers mockers by name for the whole process; a module imported twice
+    (pytester's in-process runs) must not define it again.
+    """
+    if _HTTPCORE2 not in Mocker.registry:
+        type(
+            "HTTPCore2Mocker",
+            (HTTPCoreMocker,),
+            {
+                "name": _HTTPCORE2,
+                "targets": list(_HTTPCORE2_TARGETS),
+            },
+        )
+    return _HTTPCORE2
 
 
 class Portal:
@@ -242,7 +256,7 @@ def intercept(
     # and catches clients with custom transports too (25% faster than httpcore).
     routers = [Interceptor(app, portal, hosts, strict=strict, using="httpx")]
     if _importable("httpcore2"):
-        routers.append(Interceptor(app, portal, hosts, strict=strict, using=_HTTPCORE2))
+        routers.append(Interceptor(app, portal, hosts, strict=strict, using=_httpcore2_mocker()))
     requests_mock = _requests_mock(app, portal, hosts, strict) if _importable("responses") else None
     for router in routers:
         router.start()

@@ -80,7 +80,18 @@ def test_each_curl_recipe_answers_as_documented(server: Served, recipe: str) -> 
         assert text in result.stdout, (text, result.stdout)
 
 
-@pytest.mark.parametrize("example", blocks("python"), ids=lambda b: b.strip().split("\n")[0][:40])
+TEST_FILES = [b for b in blocks("python") if b.startswith("# test file")]
+EXAMPLES = [b for b in blocks("python") if not b.startswith("# test file")]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda b: b.strip().split("\n")[0][:40])
 def test_each_python_example_runs(server: Served, example: str) -> None:
     code = example.replace(DOC_ORIGIN, server.origin)
     exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
+
+
+@pytest.mark.parametrize("test_file", TEST_FILES, ids=lambda b: b.split("def test_")[1][:30])
+def test_each_plugin_example_passes(pytester: pytest.Pytester, test_file: str) -> None:
+    pytester.makepyfile(test_file)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=test_file.count("\ndef test_"))
