@@ -137,3 +137,29 @@ def test_the_fixtures_are_safe_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(XDIST_TESTS)
     result = pytester.runpytest("-n", "2", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=10)
+
+
+def test_the_fixture_tests_themselves_pass_under_xdist() -> None:
+    pytest.importorskip("xdist")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/plugin/test_fixtures.py",
+            "-n",
+            "2",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout
