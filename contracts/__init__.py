@@ -32,7 +32,13 @@ from contracts.agtcloud import AGTCLOUD
 from contracts.apikley import APIKLEY
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
 from contracts.pixazo import PIXAZO
-from contracts.scenarios import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Scenario
+from contracts.scenarios import (
+    NETWORK_SCENARIOS,
+    OUTCOME_SCENARIOS,
+    SCENARIOS,
+    TIMING_SCENARIOS,
+    Scenario,
+)
 from contracts.segmind import SEGMIND
 from contracts.xai import XAI
 
@@ -50,6 +56,7 @@ def get_contract(provider: str) -> Contract:
 __all__ = [
     "CONTRACTS",
     "MISSING",
+    "NETWORK_SCENARIOS",
     "OUTCOME_SCENARIOS",
     "SCENARIOS",
     "SIZES",

@@ -16,7 +16,7 @@ from typing import Any, Literal
 SourceKind = Literal["documented", "facts", "inferred"]
 JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
 OperationKind = Literal["submit", "read", "media"]
-ScenarioKind = Literal["outcome", "timing", "refusal"]
+ScenarioKind = Literal["outcome", "timing", "refusal", "network"]
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,28 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("feature-disabled", "refusal", "The requested feature is disabled."),
         Scenario("model-not-found", "refusal", "The model does not exist or is disabled."),
         Scenario("validation-error", "refusal", "The request parameters are rejected."),
+        Scenario("disconnect", "network", "The connection is reset before any answer."),
+        Scenario(
+            "empty-response", "network", "The server closes the connection without answering."
+        ),
+        Scenario(
+            "garbage-response", "network", "Random bytes, not HTTP, then the connection closes."
+        ),
+        Scenario(
+            "truncated-body",
+            "network",
+            "The request is processed; the answer's body is cut off halfway and the "
+            "connection closes.",
+        ),
+        Scenario(
+            "slow-response",
+            "network",
+            "The request is processed; the answer dribbles out a few bytes at a time.",
+        ),
+        Scenario("hang", "network", "No answer at all, until the client gives up."),
     )
 }
 
 OUTCOME_SCENARIOS = frozenset(n for n, s in SCENARIOS.items() if s.kind == "outcome")
+NETWORK_SCENARIOS = frozenset(n for n, s in SCENARIOS.items() if s.kind == "network")
 TIMING_SCENARIOS = frozenset(n for n, s in SCENARIOS.items() if s.kind == "timing")

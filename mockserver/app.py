@@ -16,6 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 from mockserver.admin import build_admin
 from mockserver.engine import Emulator, JournalEntry
 from mockserver.engine.journal import redact_headers
+from mockserver.faults import TRANSPORT, transport_of
 from mockserver.providers import SURFACES
 from mockserver.responses import json_response
 from mockserver.surface import Surface
@@ -104,6 +105,9 @@ class MockApp:
                 entry.status = message["status"]
             await send(message)
 
+        transport = transport_of(send)
+        if transport is not None:  # network faults act on the connection itself
+            scope.setdefault("extensions", {})[TRANSPORT] = transport
         started = time.perf_counter()
         try:
             await surface.handle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from contracts import SCENARIOS, Contract
+from contracts import NETWORK_SCENARIOS, SCENARIOS, Contract
 from mockserver.engine.scenarios import supported
 
 _TIMING = {
@@ -47,6 +47,9 @@ def rows(contract: Contract) -> list[Row]:
             source = outcome.source.kind
         elif name == "success":
             answer, source = f"accepted; the job ends {lifecycle.succeeded}", lifecycle.source.kind
+        elif name in NETWORK_SCENARIOS:
+            what = SCENARIOS[name].description
+            answer, source = f"network fault: {what[0].lower()}{what[1:]}", "emulator"
         else:
             template = _TIMING[name]
             answer = template.format(done=lifecycle.succeeded, last=lifecycle.phases[-1])

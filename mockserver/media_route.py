@@ -33,6 +33,7 @@ async def image_bytes(emulator: Emulator, provider: str, ref: MediaRef) -> bytes
 
 async def serve_media(call: Call) -> Response:
     """GET an output URL: the image, or the provider's not-found once it expired."""
+    call.choose()  # downloads can be faulted too (a rule, chaos or the header)
     ref = call.emulator.resolve_media(call.params["job_id"], call.params["token"])
     if ref is None or call.params["ext"] != ref.format:
         raise Refusal("media-not-found")

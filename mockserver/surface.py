@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from contracts import Contract, Operation, Param
+from contracts import NETWORK_SCENARIOS, Contract, Operation, Param
 from mockserver.engine import (
     Account,
     Choice,
@@ -31,6 +31,8 @@ from mockserver.engine import (
     format_amount,
 )
 from mockserver.engine.journal import key_fingerprint, key_hint, summarize
+from mockserver.engine.scenarios import RequestFacts
+from mockserver.faults import AFTER_HANDLING, FaultResponse, NetworkFault
 from mockserver.responses import render_refusal
 
 log = logging.getLogger("mockserver")
@@ -67,6 +69,8 @@ class Call:
         "contract",
         "emulator",
         "entry",
+        "fault",
+        "key",
         "operation",
         "params",
         "request",
@@ -91,7 +95,10 @@ class Call:
         self.base_url = base_url
         self.params = params
         self.account: Account | None = None
+        self.key: str | None = None
         self.warnings: list[str] = []
+        # A network fault that strikes once the request is handled (truncated, slow).
+        self.fault: str | None = None
 
     @property
     def provider(self) -> str:
@@ -101,6 +108,7 @@ class Call:
         return self.request.headers.get(name)
 
     def note_key(self, key: str | None) -> None:
+        self.key = key
         self.entry.key_hint = key_hint(key)
         self.entry.key_fingerprint = key_fingerprint(key)
 
@@ -121,23 +129,33 @@ class Call:
         if self.header("x-mock-scenario"):
             self.choose()
 
-    def choose(self, *, prompt: Any = None) -> Choice:
-        """The scenario for this call; raises the refusal if it is one."""
-        submit = self.operation.kind == "submit"
-        choice = self.emulator.choose_scenario(
+    def facts(self, *, prompt: Any = None, model: str | None = None) -> RequestFacts:
+        return RequestFacts(
             self.provider,
             self.operation.id,
-            header=self.header("x-mock-scenario"),
+            self.operation.kind == "submit",
+            key=self.key,
+            model=model,
             prompt=prompt if isinstance(prompt, str) else None,
-            submit=submit,
         )
+
+    def choose(self, *, prompt: Any = None, model: str | None = None) -> Choice:
+        """The scenario for this call; raises the refusal or network fault if it is one."""
+        facts = self.facts(prompt=prompt, model=model)
+        choice = self.emulator.director.choose(facts, header=self.header("x-mock-scenario"))
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
+        if choice.scenario in NETWORK_SCENARIOS:
+            self.emulator.commit(choice)
+            if choice.scenario not in AFTER_HANDLING:
+                raise NetworkFault(choice.scenario)
+            self.fault = choice.scenario
+            return choice
         if choice.scenario not in self.contract.errors:
             return choice
         if choice.scenario == "insufficient-credits":
             # A submit is refused where its bill is known, so the message names it.
-            if submit:
+            if facts.submit:
                 return choice
             raise self.emulator.refuse(choice, **self._credit_fields())
         raise self.emulator.refuse(choice)
@@ -265,7 +283,7 @@ class Surface:
         entry: JournalEntry,
         route_path: str,
         base_url: str,
-    ) -> Response:
+    ) -> Response | FaultResponse:
         method = scope["method"]
         wrong_method = False
         for route in self._routes:
@@ -294,17 +312,36 @@ class Surface:
         entry.error = str(refusal)
         return render_refusal(self.contract, refusal, emulator.clock.now())
 
-    async def _run(self, handler: Handler, call: Call) -> Response:
-        response = await self._outcome(handler, call)
+    async def _run(self, handler: Handler, call: Call) -> Response | FaultResponse:
+        emulator = call.emulator
+        delay = emulator.director.latency.delay(call.facts())
+        if delay > 0:
+            await emulator.clock.sleep(delay)
+        try:
+            response = await self._outcome(handler, call)
+        except NetworkFault as fault:
+            return self._fault(call, fault.name, None)
         if call.warnings:
             call.entry.warnings = list(call.warnings)
             response.headers["x-mock-warning"] = "; ".join(call.warnings)
+        if call.fault is not None:
+            return self._fault(call, call.fault, response)
         return response
+
+    @staticmethod
+    def _fault(call: Call, name: str, response: Response | None) -> FaultResponse:
+        call.entry.error = f"network fault: {name}"
+        director = call.emulator.director
+        return FaultResponse(
+            name, response, director.noise, call.emulator.settings.slow_response_interval
+        )
 
     async def _outcome(self, handler: Handler, call: Call) -> Response:
         now = call.emulator.clock.now
         try:
             return await handler(call)
+        except NetworkFault:
+            raise
         except Refusal as refusal:
             call.entry.error = str(refusal)
             return render_refusal(self.contract, refusal, now(), call.params)

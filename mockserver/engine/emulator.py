@@ -7,29 +7,30 @@ journal. Many can live in one process; nothing is module-level state.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from contracts import CONTRACTS, SCENARIOS, TIMING_SCENARIOS, Contract
+from contracts import CONTRACTS, TIMING_SCENARIOS, Contract
 from mockserver.engine.accounts import Account, Accounts
+from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.clock import Clock, SystemClock
-from mockserver.engine.errors import MockUsageError, Refusal, UnknownScenario
+from mockserver.engine.director import Director
+from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
 from mockserver.engine.imaging import ImageFactory
 from mockserver.engine.jobs import Job, JobStore, MediaPlan, Outcome
 from mockserver.engine.journal import Journal
 from mockserver.engine.lifecycle import check_profile, plan
 from mockserver.engine.media import MediaRef, MediaSigner
-from mockserver.engine.scenarios import (
-    Choice,
-    ScenarioRule,
-    ScenarioRules,
-    is_job_scenario,
-    named_in_request,
-    supported,
+from mockserver.engine.scenarios import Choice, ScenarioRule
+from mockserver.engine.settings import (
+    Settings,
+    effective_durations,
+    effective_retention,
+    to_amount,
 )
-from mockserver.engine.settings import Settings, to_amount
 from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
 
 
@@ -39,9 +40,6 @@ class MediaRequest:
     height: int
     format: str
     count: int
-
-
-_DEFAULT_CHOICE = Choice("success", "default")
 
 
 def format_amount(amount: Decimal) -> str:
@@ -66,13 +64,15 @@ class Emulator:
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
         self.contracts: dict[str, Contract] = {p: CONTRACTS[p] for p in settings.providers}
-        self.available: dict[str, list[str]] = {p: supported(c) for p, c in self.contracts.items()}
         self.profile = settings.profile
         self.ids = IdSource(settings.seed)
         self.signer = MediaSigner(self.ids.secret("media"))
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)
-        self.rules = ScenarioRules()
+        self.director = Director(self.contracts, self.clock, settings.seed)
+        self.rules = self.director.rules
+        self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
+        self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
         self.accounts = Accounts(settings.default_balance, settings.keys, settings.webhook_keys)
         self._unsettled: dict[str, Job] = {}
         previous: Webhooks | None = getattr(self, "webhooks", None)
@@ -88,6 +88,10 @@ class Emulator:
         )
         if self._webhook_loop is not None:
             self.webhooks.home(self._webhook_loop)
+        self.director.set_chaos(settings.chaos)
+        self.director.set_latency(settings.latency)
+        for rule in settings.rules:
+            self.director.queue(**rule)
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -134,65 +138,31 @@ class Emulator:
             known = ", ".join(self.contracts)
             raise MockUsageError(f"provider {provider!r} is not served; served: {known}") from None
 
-    # -- scenarios -------------------------------------------------------
+    # -- scenarios (the director decides) -----------------------------------
 
-    def queue_scenario(
-        self,
-        scenario: str,
-        *,
-        provider: str | None = None,
-        operation: str | None = None,
-        times: int | None = 1,
-    ) -> ScenarioRule:
-        """The next `times` matching requests play `scenario` (None: until removed)."""
-        providers = [self.contract(provider)] if provider else list(self.contracts.values())
-        if not any(scenario in self.available[c.provider] for c in providers):
-            names = sorted({n for c in providers for n in self.available[c.provider]})
-            where = provider or "any served provider"
-            raise UnknownScenario(scenario, where, names)
-        if operation is not None and not any(
-            op.id == operation for c in providers for op in c.operations
-        ):
-            ops = sorted({op.id for c in providers for op in c.operations})
-            raise MockUsageError(f"unknown operation {operation!r}; operations: {', '.join(ops)}")
-        try:
-            return self.rules.add(scenario, provider=provider, operation=operation, times=times)
-        except ValueError as exc:
-            raise MockUsageError(str(exc)) from None
+    @property
+    def available(self) -> dict[str, list[str]]:
+        """Per provider, every scenario it can show."""
+        return self.director.available
 
-    def choose_scenario(
-        self,
-        provider: str,
-        operation: str,
-        *,
-        header: str | None,
-        prompt: str | None = None,
-        submit: bool,
-    ) -> Choice:
-        """The scenario for this request; rules are consumed only by `commit`."""
-        if not header and not prompt and not len(self.rules):
-            return _DEFAULT_CHOICE
-        available = self.available[provider]
-        contract = self.contracts[provider]
-        named = named_in_request(header, prompt)
-        if named is not None:
-            if named.scenario not in available:
-                raise UnknownScenario(named.scenario, provider, available)
-            # A session-wide header naming a job outcome must not break status reads.
-            if submit or not is_job_scenario(named.scenario, contract):
-                return named
+    def queue_scenario(self, scenario: str, **match: Any) -> ScenarioRule:
+        """The next `times` matching requests play `scenario` (times=None: until removed).
 
-        def applies(name: str) -> bool:
-            return name in available and (submit or not is_job_scenario(name, contract))
+        Match on provider, operation, model, key, prompt (a regex searched in the
+        prompt); `expires_in` ends the rule after that many seconds.
+        """
+        return self.director.queue(scenario, **match)
 
-        rule = self.rules.find(provider, operation, applies)
-        if rule is not None:
-            return Choice(rule.scenario, "rule", rule)
-        return _DEFAULT_CHOICE
+    def set_chaos(self, entries: Iterable[ChaosEntry | Mapping[str, Any]]) -> None:
+        """Replace the chaos table: each entry plays `scenario` with `probability`."""
+        self.director.set_chaos(entries)
+
+    def set_latency(self, entries: Iterable[LatencyEntry | Mapping[str, Any]]) -> None:
+        """Replace the latency table: the first entry matching a request delays it."""
+        self.director.set_latency(entries)
 
     def commit(self, choice: Choice) -> None:
-        if choice.rule is not None:
-            self.rules.consume(choice.rule)
+        self.director.commit(choice)
 
     def refuse(self, choice: Choice, **fields: Any) -> Refusal:
         """The refusal a refusal-kind choice stands for, its rule consumed."""
@@ -281,9 +251,9 @@ class Emulator:
         self.commit(choice)
         rng = self.ids.job_rng()
         timing = choice.scenario if choice.scenario in TIMING_SCENARIOS else None
-        lifecycle = contract.lifecycle
-        timeline = plan(job_profile, len(lifecycle.phases), lifecycle.durations, rng, timing=timing)
-        retention = contract.retention
+        phases = len(contract.lifecycle.phases)
+        timeline = plan(job_profile, phases, self._durations[provider], rng, timing=timing)
+        record_seconds, media_seconds = self._retention[provider]
         expired = timing == "expired"
         job = Job(
             id=job_id or self.ids.uuid4(),
@@ -298,8 +268,8 @@ class Emulator:
             media=MediaPlan(
                 media.width, media.height, media.format, media.count, rng.randrange(256)
             ),
-            expires_at=now if expired else now + retention.record_seconds,
-            media_expires_at=now if expired else now + retention.media_seconds,
+            expires_at=now if expired else now + record_seconds,
+            media_expires_at=now if expired else now + media_seconds,
             cost=cost,
             profile=job_profile,
             scenario=choice.scenario,
@@ -453,7 +423,3 @@ class Emulator:
     @staticmethod
     def _label(provider: str, ref: MediaRef) -> str:
         return f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}"
-
-    @staticmethod
-    def catalogue_names() -> list[str]:
-        return list(SCENARIOS)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from contracts import OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Contract
+from contracts import NETWORK_SCENARIOS, OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Contract
+from mockserver.engine.errors import MockUsageError
+from mockserver.engine.journal import key_hint
 
 PROMPT_TOKEN = re.compile(r"\[mock:([A-Za-z0-9_.-]+)\]")
-ChoiceSource = Literal["header", "prompt", "rule", "default"]
+ChoiceSource = Literal["header", "prompt", "rule", "chaos", "default"]
 
 
 def supported(contract: Contract) -> list[str]:
     """Every scenario name this provider can show, catalogue order first."""
-    names = ["success", *sorted(TIMING_SCENARIOS)]
+    names = ["success", *sorted(TIMING_SCENARIOS), *sorted(NETWORK_SCENARIOS)]
     names += list(contract.outcomes)
     names += [n for n, case in contract.errors.items() if case.scenario]
     ordered = [n for n in SCENARIOS if n in names]
@@ -32,19 +34,55 @@ def is_job_scenario(name: str, contract: Contract) -> bool:
     return name in OUTCOME_SCENARIOS or name in TIMING_SCENARIOS or name in contract.outcomes
 
 
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What a scenario rule can match a request on (model and prompt once the body is read)."""
+
+    provider: str
+    operation: str
+    submit: bool
+    key: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+
+
 @dataclass(slots=True)
 class ScenarioRule:
     id: str
     scenario: str
     provider: str | None = None
     operation: str | None = None
+    model: str | None = None
+    key: str | None = None
+    prompt: str | None = None
     times: int | None = 1
+    expires_at: float | None = None
     used: int = 0
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
-    def matches(self, provider: str, operation: str) -> bool:
-        return (self.provider is None or self.provider == provider) and (
-            self.operation is None or self.operation == operation
-        )
+    def __post_init__(self) -> None:
+        if self.prompt is not None:
+            try:
+                self._pattern = re.compile(self.prompt)
+            except re.error as exc:
+                raise MockUsageError(
+                    f"prompt pattern {self.prompt!r} is not a regex: {exc}"
+                ) from None
+
+    def matches(self, facts: RequestFacts, now: float) -> bool:
+        if self.expires_at is not None and now >= self.expires_at:
+            return False
+        for wanted, seen in (
+            (self.provider, facts.provider),
+            (self.operation, facts.operation),
+            (self.model, facts.model),
+            (self.key, facts.key),
+        ):
+            if wanted is not None and wanted != seen:
+                return False
+        if self._pattern is not None:
+            return facts.prompt is not None and self._pattern.search(facts.prompt) is not None
+        return True
 
     @property
     def exhausted(self) -> bool:
@@ -56,9 +94,13 @@ class ScenarioRule:
             "scenario": self.scenario,
             "provider": self.provider,
             "operation": self.operation,
+            "model": self.model,
+            "key": key_hint(self.key),
+            "prompt": self.prompt,
             "times": self.times,
             "used": self.used,
             "remaining": None if self.times is None else self.times - self.used,
+            "expires_at": self.expires_at,
         }
 
 
@@ -75,20 +117,37 @@ class ScenarioRules:
         *,
         provider: str | None = None,
         operation: str | None = None,
+        model: str | None = None,
+        key: str | None = None,
+        prompt: str | None = None,
         times: int | None = 1,
+        expires_at: float | None = None,
     ) -> ScenarioRule:
-        if times is not None and (not isinstance(times, int) or times < 1):
-            raise ValueError(f"times must be a positive integer or None, got {times!r}")
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 1
+        ):
+            raise MockUsageError(f"times must be a positive integer or None, got {times!r}")
+        rule = ScenarioRule(
+            f"rule-{self._next_id + 1}",
+            scenario,
+            provider,
+            operation,
+            model,
+            key,
+            prompt,
+            times,
+            expires_at,
+        )
         self._next_id += 1
-        rule = ScenarioRule(f"rule-{self._next_id}", scenario, provider, operation, times)
         self._rules.append(rule)
         return rule
 
     def find(
-        self, provider: str, operation: str, applies: Callable[[str], bool]
+        self, facts: RequestFacts, now: float, applies: Callable[[str], bool]
     ) -> ScenarioRule | None:
+        self._rules = [r for r in self._rules if r.expires_at is None or now < r.expires_at]
         for rule in self._rules:
-            if rule.matches(provider, operation) and applies(rule.scenario):
+            if rule.matches(facts, now) and applies(rule.scenario):
                 return rule
         return None
 

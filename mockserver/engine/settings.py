@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from contracts import CONTRACTS
+from contracts import CONTRACTS, Contract
 from mockserver.engine.accounts import DEFAULT_BALANCE
+from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.lifecycle import check_profile
 
@@ -34,6 +35,19 @@ class Settings:
     enforce_limits: bool | None = None
     # Per provider overrides of its documented limits: {"concurrent": N, "per_hour": M}.
     limits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Initial scenario rules: mappings with scenario, provider, operation, model, key,
+    # prompt (a regex), times and expires_in (seconds).
+    rules: tuple[Mapping[str, Any], ...] = ()
+    chaos: tuple[ChaosEntry, ...] = ()
+    latency: tuple[LatencyEntry, ...] = ()
+    # Per provider, profile -> seconds per phase, replacing the contract's durations.
+    durations: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
+    # Per provider, {"record_seconds": ..., "media_seconds": ...} replacing its retention.
+    retention: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # Seconds between the chunks of a slow-response fault (real time: it is the network).
+    slow_response_interval: float = 1.0
+    # Required on every admin request except health when set (`X-Admin-Token`).
+    admin_token: str | None = None
     webhook_attempts: int = 5
     webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     webhook_timeout: float = 10.0
@@ -67,6 +81,11 @@ class Settings:
         if isinstance(self.allowed_hosts, str):
             raise MockUsageError("allowed_hosts must be a list of host names, not one string")
         object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        object.__setattr__(self, "chaos", tuple(self.chaos))
+        object.__setattr__(self, "latency", tuple(self.latency))
+        object.__setattr__(self, "rules", tuple(self.rules))
+        if self.slow_response_interval < 0:
+            raise MockUsageError("slow_response_interval must be >= 0 seconds")
         for provider, values in self.limits.items():
             unknown = sorted(set(values) - {"concurrent", "per_hour"})
             if unknown:
@@ -99,3 +118,37 @@ def to_amount(value: Any, what: str = "amount") -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise MockUsageError(f"{what} must be a finite number >= 0, got {value!r}")
     return amount
+
+
+def effective_durations(contract: Contract, settings: Settings) -> dict[str, tuple[float, ...]]:
+    """The contract's phase durations per profile, with the settings' overrides."""
+    given = settings.durations.get(contract.provider, {})
+    phases = contract.lifecycle.phases
+    for profile, seconds in given.items():
+        if profile not in ("fast", "realistic"):
+            raise MockUsageError(
+                f"durations.{contract.provider}: profiles with durations are fast and "
+                f"realistic, not {profile!r}"
+            )
+        if len(seconds) != len(phases) or any(s < 0 for s in seconds):
+            raise MockUsageError(
+                f"durations.{contract.provider}.{profile}: {len(phases)} non-negative numbers, "
+                f"one per phase ({', '.join(phases)}), got {list(seconds)!r}"
+            )
+    return {**contract.lifecycle.durations, **{p: tuple(v) for p, v in given.items()}}
+
+
+def effective_retention(contract: Contract, settings: Settings) -> tuple[float, float]:
+    """(record seconds, media seconds) for the contract, with the settings' overrides."""
+    given = dict(settings.retention.get(contract.provider, {}))
+    unknown = sorted(set(given) - {"record_seconds", "media_seconds"})
+    if unknown:
+        raise MockUsageError(
+            f"retention.{contract.provider}: unknown key(s) {', '.join(unknown)}; "
+            "use record_seconds and media_seconds"
+        )
+    record = given.get("record_seconds", contract.retention.record_seconds)
+    media = given.get("media_seconds", contract.retention.media_seconds)
+    if record <= 0 or media <= 0:
+        raise MockUsageError(f"retention.{contract.provider}: seconds must be positive")
+    return float(record), float(media)

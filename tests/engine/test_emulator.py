@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
 from mockserver import Emulator, ManualClock, MockUsageError, Settings, UnknownScenario
 from mockserver.engine import Choice, MediaRequest, Refusal
 from mockserver.engine.journal import Journal, JournalEntry, redact_headers, summarize
+from mockserver.engine.scenarios import RequestFacts
 
 MEDIA = MediaRequest(64, 64, "png", 2)
 PRICE = Decimal("0.02")
@@ -27,6 +29,20 @@ def _open(emulator: Emulator, key: str = "k", scenario: str = "success", **kw: o
         choice=Choice(scenario, "header"),
         **kw,  # type: ignore[arg-type]
     )
+
+
+def _choose(
+    emu: Emulator,
+    provider: str,
+    operation: str,
+    *,
+    header: str | None,
+    submit: bool,
+    prompt: str | None = None,
+    **facts: str,
+) -> Choice:
+    request = RequestFacts(provider, operation, submit, prompt=prompt, **facts)
+    return emu.director.choose(request, header=header)
 
 
 @pytest.fixture
@@ -133,28 +149,26 @@ def test_reset_forgets_everything_and_rewinds_the_clock(emu: Emulator) -> None:
 
 def test_rules_apply_in_order_and_run_out(emu: Emulator) -> None:
     emu.queue_scenario("server-error", provider="segmind", times=2)
-    picks = [
-        emu.choose_scenario("segmind", "v2.status", header=None, submit=False) for _ in range(3)
-    ]
+    picks = [_choose(emu, "segmind", "v2.status", header=None, submit=False) for _ in range(3)]
     assert [p.scenario for p in picks] == ["server-error"] * 3  # found, not consumed
     for _ in range(2):
-        emu.commit(emu.choose_scenario("segmind", "v2.status", header=None, submit=False))
-    after = emu.choose_scenario("segmind", "v2.status", header=None, submit=False)
+        emu.commit(_choose(emu, "segmind", "v2.status", header=None, submit=False))
+    after = _choose(emu, "segmind", "v2.status", header=None, submit=False)
     assert after.scenario == "success"
 
 
 def test_job_rules_wait_for_a_submit(emu: Emulator) -> None:
     emu.queue_scenario("job-failed")
-    read = emu.choose_scenario("segmind", "v2.status", header=None, submit=False)
+    read = _choose(emu, "segmind", "v2.status", header=None, submit=False)
     assert read.scenario == "success"
-    submit = emu.choose_scenario("segmind", "v2.submit", header=None, submit=True)
+    submit = _choose(emu, "segmind", "v2.submit", header=None, submit=True)
     assert submit.scenario == "job-failed"
     assert submit.source == "rule"
 
 
 def test_header_beats_prompt_beats_rules(emu: Emulator) -> None:
     emu.queue_scenario("forbidden")
-    choose = emu.choose_scenario
+    choose = partial(_choose, emu)
     assert (
         choose("segmind", "v2.submit", header="slow", prompt="[mock:stuck]", submit=True).source
         == "header"
@@ -170,13 +184,13 @@ def test_header_beats_prompt_beats_rules(emu: Emulator) -> None:
 
 
 def test_a_header_job_scenario_is_ignored_on_reads(emu: Emulator) -> None:
-    pick = emu.choose_scenario("segmind", "v2.status", header="job-failed", submit=False)
+    pick = _choose(emu, "segmind", "v2.status", header="job-failed", submit=False)
     assert pick.scenario == "success"
 
 
 def test_unknown_scenarios_list_what_the_provider_can_show(emu: Emulator) -> None:
     with pytest.raises(UnknownScenario) as unknown:
-        emu.choose_scenario("segmind", "v2.submit", header="maintenance", submit=True)
+        _choose(emu, "segmind", "v2.submit", header="maintenance", submit=True)
     assert "insufficient-credits" in unknown.value.available
     assert "maintenance" not in unknown.value.available
     with pytest.raises(UnknownScenario, match="available scenarios"):
