@@ -1,9 +1,10 @@
-"""The admin API under /__mock: health, reset, clock, profile, scenarios, accounts,
-journal, jobs, webhook deliveries and contracts."""
+"""The admin API under /__mock: health, reset, clock, profile, scenarios, chaos, latency,
+accounts, journal, jobs, webhook deliveries, contracts, and its own OpenAPI document."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +14,26 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import SCENARIOS
-from mockserver.engine import PROFILES, MockUsageError
+from mockserver.admin_openapi import ADMIN_OPENAPI
+from mockserver.engine import PROFILES, Emulator, MockUsageError
+from mockserver.engine.journal import JournalMismatch
 from mockserver.responses import json_response
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+_RULE_FIELDS = {
+    "scenario",
+    "provider",
+    "operation",
+    "model",
+    "key",
+    "prompt",
+    "times",
+    "expires_in",
+}
+_JOURNAL_FILTERS = ("provider", "operation", "method", "scenario", "job_id", "key")
 
 
 class _BadRequest(Exception):
@@ -29,40 +43,34 @@ class _BadRequest(Exception):
         super().__init__(message)
 
 
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    async def run(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except _BadRequest as exc:
-            return json_response({"error": exc.message}, exc.status)
-        except MockUsageError as exc:
-            return json_response({"error": str(exc)}, 400)
-
-    return run
-
-
-async def _json(request: Request) -> dict[str, Any]:
+async def _json(request: Request, allowed: set[str] | None = None) -> dict[str, Any]:
+    """The body as a JSON object (empty is {}); with `allowed`, other fields are refused."""
     raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _BadRequest(f"request body is not valid JSON: {exc}") from None
+    body: Any = {}
+    if raw.strip():
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _BadRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise _BadRequest("request body must be a JSON object")
+    if allowed is not None:
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise _BadRequest(
+                f"unknown field(s): {', '.join(unknown)}; fields: {', '.join(sorted(allowed))}"
+            )
     return body
 
 
-def _int(value: Any, name: str, *, optional: bool = True) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _BadRequest(f"'{name}' must be an integer, got {value!r}")
+def _number(value: Any, name: str, kinds: tuple[type, ...] = (int,)) -> Any:
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        kind = "an integer" if kinds == (int,) else "a number"
+        raise _BadRequest(f"'{name}' must be {kind}, got {value!r}")
     return value
 
 
-def _query_int(request: Request, name: str) -> int | None:
+def _query(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
@@ -71,50 +79,65 @@ def _query_int(request: Request, name: str) -> int | None:
     return int(raw)
 
 
-def _nowhere(path: str) -> Response:
-    return json_response({"error": f"no admin endpoint at {path}"}, 404)
+def _token_ok(request: Request, token: str) -> bool:
+    given = request.headers.get("x-admin-token")
+    if given is None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        given = value if scheme.lower() == "bearer" else None
+    return given is not None and secrets.compare_digest(given, token)
+
+
+def _guarded(emulator: Emulator, endpoint: Endpoint, *, open_to_all: bool = False) -> Endpoint:
+    async def run(request: Request) -> Response:
+        token = emulator.settings.admin_token
+        if token and not open_to_all and not _token_ok(request, token):
+            message = "the admin API requires the header X-Admin-Token (grok-mock prints it)"
+            return json_response({"error": message}, 401)
+        try:
+            return await endpoint(request)
+        except _BadRequest as exc:
+            return json_response({"error": exc.message}, exc.status)
+        except (MockUsageError, TypeError) as exc:
+            return json_response({"error": str(exc)}, 400)
+
+    return run
 
 
 def build_admin(app: MockApp) -> ASGIApp:
     emulator = app.emulator
 
-    def origin(request: Request) -> str:
-        return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-
     async def health(request: Request) -> Response:
+        origin = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
         return json_response(
             {
                 "status": "ok",
                 "seed": emulator.seed,
                 "profile": emulator.profile,
                 "clock": {"now": emulator.clock.now(), "offset": emulator.clock.offset},
-                "providers": app.base_urls(origin(request)),
+                "providers": app.base_urls(origin),
             }
         )
 
     async def reset(request: Request) -> Response:
-        body = await _json(request)
+        body = await _json(request, {"seed", "profile"})
+        seed = body.get("seed")
         profile = body.get("profile")
         if profile is not None and not isinstance(profile, str):
             raise _BadRequest(f"'profile' must be a string, got {profile!r}")
-        emulator.reset(seed=_int(body.get("seed"), "seed"), profile=profile)
+        emulator.reset(seed=None if seed is None else _number(seed, "seed"), profile=profile)
         return json_response(
             {"status": "reset", "seed": emulator.seed, "profile": emulator.profile}
         )
 
     async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            seconds = (await _json(request, {"seconds"})).get("seconds")
+            emulator.advance(_number(seconds, "seconds", (int, float)))
         return json_response({"now": emulator.clock.now(), "offset": emulator.clock.offset})
-
-    async def advance(request: Request) -> Response:
-        seconds = (await _json(request)).get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise _BadRequest(f"'seconds' must be a number, got {seconds!r}")
-        now = emulator.advance(seconds)
-        return json_response({"now": now, "offset": emulator.clock.offset})
 
     async def profile(request: Request) -> Response:
         if request.method == "PUT":
-            name = (await _json(request)).get("profile")
+            name = (await _json(request, {"profile"})).get("profile")
             if not isinstance(name, str):
                 raise _BadRequest(f"'profile' must be one of {', '.join(PROFILES)}")
             emulator.set_profile(name)
@@ -122,23 +145,18 @@ def build_admin(app: MockApp) -> ASGIApp:
 
     async def scenarios(request: Request) -> Response:
         if request.method == "POST":
-            body = await _json(request)
-            unknown = sorted(set(body) - {"scenario", "provider", "operation", "times"})
-            if unknown:
-                raise _BadRequest(f"unknown field(s): {', '.join(unknown)}")
-            name = body.get("scenario")
-            if not isinstance(name, str):
+            body = await _json(request, _RULE_FIELDS)
+            if not isinstance(body.get("scenario"), str):
                 raise _BadRequest("'scenario' is required: a scenario name")
-            for field in ("provider", "operation"):
-                if body.get(field) is not None and not isinstance(body[field], str):
-                    raise _BadRequest(f"'{field}' must be a string")
-            times = body.get("times", 1)
-            rule = emulator.queue_scenario(
-                name,
-                provider=body.get("provider"),
-                operation=body.get("operation"),
-                times=_int(times, "times"),
-            )
+            for name in ("provider", "operation", "model", "key", "prompt"):
+                if body.get(name) is not None and not isinstance(body[name], str):
+                    raise _BadRequest(f"'{name}' must be a string")
+            if body.get("times") is not None:
+                _number(body["times"], "times")
+            if body.get("expires_in") is not None:
+                _number(body["expires_in"], "expires_in", (int, float))
+            body.setdefault("times", 1)
+            rule = emulator.queue_scenario(body.pop("scenario"), **body)
             return json_response(rule.to_dict(), 201)
         if request.method == "DELETE":
             emulator.rules.clear()
@@ -156,18 +174,29 @@ def build_admin(app: MockApp) -> ASGIApp:
             raise _BadRequest(f"no scenario rule {rule_id!r}", 404)
         return json_response({"deleted": rule_id})
 
+    async def chaos(request: Request) -> Response:
+        if request.method == "PUT":
+            entries = (await _json(request, {"entries"})).get("entries", [])
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise _BadRequest("'entries' must be a list of objects")
+            emulator.set_chaos(entries)
+        return json_response({"entries": [e.to_dict() for e in emulator.director.chaos.entries]})
+
+    async def latency(request: Request) -> Response:
+        if request.method == "PUT":
+            entries = (await _json(request, {"entries"})).get("entries", [])
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise _BadRequest("'entries' must be a list of objects")
+            emulator.set_latency(entries)
+        return json_response({"entries": [e.to_dict() for e in emulator.director.latency.entries]})
+
     async def account(request: Request) -> Response:
         provider, key = request.path_params["provider"], request.path_params["key"]
         emulator.contract(provider)
         if request.method == "PUT":
-            body = await _json(request)
-            unknown = sorted(set(body) - {"balance", "webhook_key"})
-            if unknown or not body:
-                raise _BadRequest(
-                    f"set 'balance' and/or 'webhook_key'; unknown field(s): {', '.join(unknown)}"
-                    if unknown
-                    else "set 'balance' and/or 'webhook_key'"
-                )
+            body = await _json(request, {"balance", "webhook_key"})
+            if not body:
+                raise _BadRequest("set 'balance' and/or 'webhook_key'")
             if "balance" in body:
                 emulator.set_balance(provider, key, body["balance"])
             if "webhook_key" in body:
@@ -175,24 +204,33 @@ def build_admin(app: MockApp) -> ASGIApp:
                 if secret is not None and not isinstance(secret, str):
                     raise _BadRequest("'webhook_key' must be a string, or null to stop signing")
                 emulator.set_webhook_key(provider, key, secret)
-        found = emulator.account(provider, key)
-        if found is None:
-            found = emulator.accounts.authenticate(provider, key)
+        found = emulator.account(provider, key) or emulator.accounts.authenticate(provider, key)
         if found is None:
             raise _BadRequest(f"{provider} lists its keys and {key!r} is not one of them", 404)
         return json_response(found.to_dict())
 
+    def filters(request: Request) -> dict[str, Any]:
+        given: dict[str, Any] = {n: request.query_params.get(n) for n in _JOURNAL_FILTERS}
+        given["status"] = _query(request, "status")
+        return given
+
     async def journal(request: Request) -> Response:
-        query = request.query_params
-        entries = emulator.journal.query(
-            provider=query.get("provider"),
-            operation=query.get("operation"),
-            status=_query_int(request, "status"),
-            job_id=query.get("job_id"),
-            key=query.get("key"),
-            limit=_query_int(request, "limit"),
-        )
+        entries = emulator.journal.query(limit=_query(request, "limit"), **filters(request))
+        if request.query_params.get("format") == "jsonl":
+            return Response(emulator.journal.jsonl(entries), media_type="application/x-ndjson")
         return json_response({"count": len(entries), "entries": [e.to_dict() for e in entries]})
+
+    async def journal_count(request: Request) -> Response:
+        return json_response({"count": emulator.journal.count(**filters(request))})
+
+    async def journal_verify(request: Request) -> Response:
+        body = await _json(request, {"count", "at_least", "at_most", "status", *_JOURNAL_FILTERS})
+        bounds = {k: _number(body.pop(k), k) for k in ("count", "at_least", "at_most") if k in body}
+        try:
+            found = emulator.journal.verify(**bounds, **body)
+        except JournalMismatch as mismatch:
+            return json_response({"ok": False, "message": str(mismatch)}, 409)
+        return json_response({"ok": True, "count": len(found)})
 
     async def job(request: Request) -> Response:
         job_id = request.path_params["job_id"]
@@ -208,22 +246,36 @@ def build_admin(app: MockApp) -> ASGIApp:
     async def contract(request: Request) -> Response:
         return json_response(emulator.contract(request.path_params["provider"]).to_dict())
 
+    async def openapi(request: Request) -> Response:
+        return json_response(ADMIN_OPENAPI)
+
+    def route(path: str, endpoint: Endpoint, *methods: str, open_to_all: bool = False) -> Route:
+        return Route(
+            path, _guarded(emulator, endpoint, open_to_all=open_to_all), methods=list(methods)
+        )
+
     routes = [
-        Route("/health", _guarded(health), methods=["GET"]),
-        Route("/reset", _guarded(reset), methods=["POST"]),
-        Route("/clock", _guarded(clock), methods=["GET"]),
-        Route("/clock/advance", _guarded(advance), methods=["POST"]),
-        Route("/profile", _guarded(profile), methods=["GET", "PUT"]),
-        Route("/scenarios", _guarded(scenarios), methods=["GET", "POST", "DELETE"]),
-        Route("/scenarios/{rule_id}", _guarded(scenario_rule), methods=["DELETE"]),
-        Route("/accounts/{provider}/{key}", _guarded(account), methods=["GET", "PUT"]),
-        Route("/journal", _guarded(journal), methods=["GET"]),
-        Route("/jobs/{job_id}", _guarded(job), methods=["GET"]),
-        Route("/webhooks", _guarded(webhooks), methods=["GET"]),
-        Route("/contracts/{provider}", _guarded(contract), methods=["GET"]),
+        route("/health", health, "GET", open_to_all=True),
+        route("/openapi.json", openapi, "GET", open_to_all=True),
+        route("/reset", reset, "POST"),
+        route("/clock", clock, "GET"),
+        route("/clock/advance", clock, "POST"),
+        route("/profile", profile, "GET", "PUT"),
+        route("/scenarios", scenarios, "GET", "POST", "DELETE"),
+        route("/scenarios/{rule_id}", scenario_rule, "DELETE"),
+        route("/chaos", chaos, "GET", "PUT"),
+        route("/latency", latency, "GET", "PUT"),
+        route("/accounts/{provider}/{key}", account, "GET", "PUT"),
+        route("/journal", journal, "GET"),
+        route("/journal/count", journal_count, "GET"),
+        route("/journal/verify", journal_verify, "POST"),
+        route("/jobs/{job_id}", job, "GET"),
+        route("/webhooks", webhooks, "GET"),
+        route("/contracts/{provider}", contract, "GET"),
     ]
 
     async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
-        await _nowhere(scope["path"])(scope, receive, send)
+        body = {"error": f"no admin endpoint at {scope['path']}"}
+        await json_response(body, 404)(scope, receive, send)
 
     return Router([Mount("/__mock", app=Router(routes, default=not_found))], default=not_found)

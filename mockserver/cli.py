@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import ipaddress
+import json
+import secrets
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from mockserver.engine import PROFILES, Emulator, MockUsageError, Settings
 
@@ -18,17 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve every provider surface until stopped")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
-    serve.add_argument("--seed", type=int, default=0, help="reproduces ids, timings, images")
+    serve.add_argument("--config", metavar="FILE", help="a TOML config file (see the README)")
+    serve.add_argument("--seed", type=int, help="reproduces ids, timings, images (default 0)")
     serve.add_argument(
         "--profile",
-        default="fast",
         choices=list(PROFILES),
-        help="how jobs progress: " + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()),
+        help="how jobs progress (default fast): "
+        + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()),
     )
-    serve.add_argument(
-        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
         "--allow-host",
         action="append",
@@ -37,33 +39,110 @@ def _parser() -> argparse.ArgumentParser:
         help="a host beyond loopback that may receive webhooks and serve input images "
         "(repeatable; '*.example.com' covers subdomains)",
     )
+    serve.add_argument(
+        "--admin-token",
+        help="required as X-Admin-Token on the admin API (one is made up when listening "
+        "beyond loopback without one)",
+    )
+    serve.add_argument(
+        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    scenarios = commands.add_parser(
+        "scenarios", help="print every scenario and what each provider answers for it"
+    )
+    scenarios.add_argument("--provider", help="only this provider")
+    scenarios.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from mockserver.config import load_config
+
+    settings = load_config(args.config) if args.config else Settings()
+    changes: dict[str, Any] = {}
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.profile is not None:
+        changes["profile"] = args.profile
+    elif not args.config:
+        changes["profile"] = "fast"
+    if args.allow_host:
+        changes["allowed_hosts"] = (*settings.allowed_hosts, *args.allow_host)
+    if args.admin_token:
+        changes["admin_token"] = args.admin_token
+    if not settings.admin_token and not args.admin_token and not _loopback(args.host):
+        # Beyond loopback anyone could reset or reconfigure the server: require a token.
+        changes["admin_token"] = secrets.token_urlsafe(18)
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mockserver.config import ConfigError
+    from mockserver.server import ServeError, serve
+
+    try:
+        emulator = Emulator(_settings(args))
+        serve(
+            emulator,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            announce=lambda line: print(line, flush=True),
+        )
+    except (ServeError, ConfigError, MockUsageError) as exc:
+        print(f"grok-mock: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from contracts import CONTRACTS
+    from mockserver.catalogue import markdown, rows
+
+    providers = [args.provider] if args.provider else list(CONTRACTS)
+    unknown = [p for p in providers if p not in CONTRACTS]
+    if unknown:
+        print(
+            f"grok-mock: unknown provider {unknown[0]!r}; known: {', '.join(CONTRACTS)}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.format == "json":
+        data = {p: [dataclasses.asdict(r) for r in rows(CONTRACTS[p])] for p in providers}
+        print(json.dumps(data, indent=2))
+        return 0
+    for provider in providers:
+        contract = CONTRACTS[provider]
+        if args.format == "markdown":
+            print(f"### {provider}\n\n{markdown(contract)}\n")
+            continue
+        print(f"{provider} ({contract.title})")
+        table = rows(contract)
+        width = max(len(r.scenario) for r in table)
+        for row in table:
+            print(f"  {row.scenario:<{width}}  {row.answer}  [{row.source}]")
+        print()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        from mockserver.server import ServeError, serve
-
-        try:
-            settings = Settings(
-                seed=args.seed, profile=args.profile, allowed_hosts=tuple(args.allow_host)
-            )
-            emulator = Emulator(settings)
-            serve(
-                emulator,
-                host=args.host,
-                port=args.port,
-                log_level=args.log_level,
-                access_log=args.access_log,
-                announce=lambda line: print(line, flush=True),
-            )
-        except (ServeError, MockUsageError) as exc:
-            print(f"grok-mock: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            pass
-    return 0
+    if args.command == "scenarios":
+        return _scenarios(args)
+    return _serve(args)
 
 
 if __name__ == "__main__":

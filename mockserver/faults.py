@@ -56,7 +56,8 @@ class FaultResponse:
         extensions = scope.setdefault("extensions", {})
         transport = extensions.get(TRANSPORT)
         if transport is None:
-            extensions[FAULT] = {"name": self.name, "interval": self.interval}
+            length = len(self.inner.body) if self.inner is not None else 0
+            extensions[FAULT] = {"name": self.name, "interval": self.interval, "length": length}
             if self.name == "slow-response" and self.inner is not None:
                 await self.inner(scope, receive, send)
             return

@@ -79,6 +79,9 @@ def serve(
         hosts = ", ".join(emulator.contracts[provider].hosts)
         announce(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
     announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}")
+    token = emulator.settings.admin_token
+    if token:
+        announce(f"  the admin API requires the header X-Admin-Token: {token}")
     _server(app, log_level, access_log).run(sockets=[sock])
 
 

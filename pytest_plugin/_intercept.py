@@ -28,6 +28,7 @@ from respx.mocks import HTTPCoreMocker, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from mockserver.app import MockApp
+from mockserver.faults import FAULT
 
 T = TypeVar("T")
 _HTTPCORE2 = "grok-mock-httpcore2"
@@ -131,6 +132,7 @@ async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
     """One request through the ASGI app, as a server would pass it."""
     url = request.url
     raw_path = url.raw_path.split(b"?", 1)[0]
+    extensions: dict[str, Any] = {}
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -144,6 +146,7 @@ async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
         "headers": [(k.lower(), v) for k, v in request.headers.raw],
         "client": ("127.0.0.1", 50000),
         "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        "extensions": extensions,
     }
     body = request.content
     sent = False
@@ -167,7 +170,78 @@ async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
             chunks.append(message.get("body", b""))
 
     await app(scope, receive, send)
+    fault = extensions.get(FAULT)
+    if fault is not None:
+        read_timeout = (request.extensions.get("timeout") or {}).get("read")
+        slow_enough = read_timeout is not None and fault["interval"] > read_timeout
+        if fault["name"] != "slow-response" or slow_enough:
+            raise InProcessFault(fault)
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+
+
+class InProcessFault(Exception):
+    """A network fault with no socket to act on: each client library gets its own error."""
+
+    def __init__(self, fault: dict[str, Any]) -> None:
+        self.name: str = fault["name"]
+        self.full: int = fault.get("length", 0)
+        self.half = self.full // 2
+        super().__init__(self.name)
+
+    def for_httpx(self, request: httpx.Request) -> Exception:
+        """What httpx raises for this fault over a real socket."""
+        if self.name == "disconnect":
+            return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+        if self.name in ("empty-response", "garbage-response"):
+            return httpx.RemoteProtocolError(_NO_ANSWER, request=request)
+        if self.name == "truncated-body":
+            return httpx.RemoteProtocolError(self._cut(), request=request)
+        return httpx.ReadTimeout("timed out", request=request)
+
+    def for_httpcore2(self) -> Exception:
+        """What httpcore2 raises, which httpx2 (the openai SDK) turns into its own error."""
+        import httpcore2
+
+        if self.name == "disconnect":
+            return httpcore2.ReadError("[Errno 104] Connection reset by peer")
+        if self.name in ("empty-response", "garbage-response"):
+            return httpcore2.RemoteProtocolError(_NO_ANSWER)
+        if self.name == "truncated-body":
+            return httpcore2.RemoteProtocolError(self._cut())
+        return httpcore2.ReadTimeout("timed out")
+
+    def for_requests(self, url: str) -> Exception:
+        """What requests raises, with the urllib3 and http.client errors it wraps."""
+        import http.client
+
+        import requests
+        from urllib3.exceptions import ProtocolError
+
+        if self.name == "disconnect":
+            reset = ConnectionResetError(104, "Connection reset by peer")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", reset))
+        if self.name == "empty-response":
+            gone = http.client.RemoteDisconnected("Remote end closed connection without response")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", gone))
+        if self.name == "garbage-response":
+            line = http.client.BadStatusLine("garbage")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", line))
+        if self.name == "truncated-body":
+            missing = self.full - self.half
+            read = http.client.IncompleteRead(b"", missing)
+            read_so_far = f"{self.half} bytes read, {missing} more expected"
+            message = f"Connection broken: IncompleteRead({read_so_far})"
+            return requests.exceptions.ChunkedEncodingError(ProtocolError(message, read))
+        return requests.exceptions.ReadTimeout(f"{url}: Read timed out.")
+
+    def _cut(self) -> str:
+        return (
+            "peer closed connection without sending complete message body "
+            f"(received {self.half} bytes, expected {self.full})"
+        )
+
+
+_NO_ANSWER = "Server disconnected without sending a response."
 
 
 def is_loopback(host: str) -> bool:
@@ -192,14 +266,25 @@ class Interceptor(respx.MockRouter):
         self._strict = strict
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host in self._hosts:
+        if request.url.host not in self._hosts:
+            raise self._elsewhere(request)
+        try:
             return self._portal.run(call_app(self._app, request))
-        raise self._elsewhere(request)
+        except InProcessFault as fault:
+            raise self._error(fault, request) from None
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host in self._hosts:
+        if request.url.host not in self._hosts:
+            raise self._elsewhere(request)
+        try:
             return await call_app(self._app, request)
-        raise self._elsewhere(request)
+        except InProcessFault as fault:
+            raise self._error(fault, request) from None
+
+    def _error(self, fault: InProcessFault, request: httpx.Request) -> Exception:
+        if self.using == _HTTPCORE2:
+            return fault.for_httpcore2()
+        return fault.for_httpx(request)
 
     def _elsewhere(self, request: httpx.Request) -> Exception:
         if self._strict and not is_loopback(request.url.host):
@@ -230,7 +315,10 @@ def _requests_mock(app: MockApp, portal: Portal, hosts: Sequence[str], strict: b
         request = httpx.Request(
             prepared.method, prepared.url, headers=dict(prepared.headers), content=body
         )
-        response = portal.run(call_app(app, request))
+        try:
+            response = portal.run(call_app(app, request))
+        except InProcessFault as fault:
+            raise fault.for_requests(prepared.url) from None
         merged: dict[str, str] = {}
         for name, value in response.headers.multi_items():
             merged[name] = f"{merged[name]}, {value}" if name in merged else value

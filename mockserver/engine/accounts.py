@@ -56,16 +56,18 @@ class Accounts:
         default_balance: Decimal = DEFAULT_BALANCE,
         listed: Mapping[str, Mapping[str, Decimal]] | None = None,
         webhook_keys: Mapping[str, Mapping[str, str]] | None = None,
+        balances: Mapping[str, Mapping[str, Decimal]] | None = None,
     ) -> None:
         self.default_balance = Decimal(default_balance)
         self._listed = {p: dict(keys) for p, keys in (listed or {}).items()}
+        self._presets = {p: dict(keys) for p, keys in (balances or {}).items()}
         self._webhook_keys = {p: dict(keys) for p, keys in (webhook_keys or {}).items()}
         self._accounts: dict[tuple[str, str], Account] = {}
         self.reset()
 
     def reset(self) -> None:
         self._accounts.clear()
-        for provider, keys in self._listed.items():
+        for provider, keys in [*self._presets.items(), *self._listed.items()]:
             for key, balance in keys.items():
                 self._accounts[(provider, key)] = self._new(provider, key, Decimal(balance))
 

@@ -73,7 +73,9 @@ class Emulator:
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
-        self.accounts = Accounts(settings.default_balance, settings.keys, settings.webhook_keys)
+        self.accounts = Accounts(
+            settings.default_balance, settings.keys, settings.webhook_keys, settings.balances
+        )
         self._unsettled: dict[str, Job] = {}
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
@@ -237,6 +239,7 @@ class Emulator:
         job_profile = self._checked_profile(profile or self.profile)
         if sync and job_profile == "polls":
             job_profile = "instant"
+        price_per_image = self.settings.prices.get(provider, {}).get(model, price_per_image)
         cost = price_per_image * media.count
         self._check_limits(contract, account, now)
         forced = choice.scenario == "insufficient-credits"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -89,6 +90,32 @@ class JournalEntry:
         return asdict(self)
 
 
+class JournalMismatch(AssertionError):
+    """The journal does not hold the expected requests; the message shows the near misses."""
+
+
+_FILTERS = ("provider", "operation", "method", "status", "scenario", "job_id", "key")
+
+
+def _differences(entry: JournalEntry, wanted: dict[str, Any]) -> list[str]:
+    out = []
+    for name, value in wanted.items():
+        if name == "key":
+            if entry.key_fingerprint != key_fingerprint(value):
+                out.append(f"key {entry.key_hint or 'none'} (wanted {key_hint(value)})")
+        elif getattr(entry, name) != value:
+            out.append(f"{name} {getattr(entry, name)!r} (wanted {value!r})")
+    return out
+
+
+def describe(entry: JournalEntry) -> str:
+    what = f"{entry.provider or '-'}.{entry.operation or '-'}"
+    scenario = f" scenario={entry.scenario}" if entry.scenario not in (None, "success") else ""
+    return (
+        f"#{entry.seq} {entry.method} {entry.host}{entry.path} -> {entry.status} [{what}]{scenario}"
+    )
+
+
 class Journal:
     def __init__(self, size: int = 1000) -> None:
         if size < 1:
@@ -105,27 +132,78 @@ class Journal:
         entry.seq = self._seq
         self._entries.append(entry)
 
-    def query(
-        self,
-        *,
-        provider: str | None = None,
-        operation: str | None = None,
-        status: int | None = None,
-        job_id: str | None = None,
-        key: str | None = None,
-        limit: int | None = None,
-    ) -> list[JournalEntry]:
-        fingerprint = key_fingerprint(key)
-        found = [
-            e
-            for e in self._entries
-            if (provider is None or e.provider == provider)
-            and (operation is None or e.operation == operation)
-            and (status is None or e.status == status)
-            and (job_id is None or e.job_id == job_id)
-            and (fingerprint is None or e.key_fingerprint == fingerprint)
-        ]
+    def query(self, *, limit: int | None = None, **filters: Any) -> list[JournalEntry]:
+        """Entries matching every filter: provider, operation, method, status, scenario,
+        job_id, key (the API key itself; only a fingerprint is stored)."""
+        wanted = _wanted(filters)
+        found = [e for e in self._entries if not _differences(e, wanted)]
         return found[-limit:] if limit else found
+
+    def verify(
+        self,
+        count: int | None = None,
+        *,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **filters: Any,
+    ) -> list[JournalEntry]:
+        """Assert how many requests match; on failure, show the closest ones that did not.
+
+        With no count or bound, at least one must match.
+        """
+        wanted = _wanted(filters)
+        found = [e for e in self._entries if not _differences(e, wanted)]
+        if count is None and at_least is None and at_most is None:
+            at_least = 1
+        ok = (
+            (count is None or len(found) == count)
+            and (at_least is None or len(found) >= at_least)
+            and (at_most is None or len(found) <= at_most)
+        )
+        if not ok:
+            raise JournalMismatch(self._explain(found, wanted, count, at_least, at_most))
+        return found
+
+    def _explain(
+        self,
+        found: list[JournalEntry],
+        wanted: dict[str, Any],
+        count: int | None,
+        at_least: int | None,
+        at_most: int | None,
+    ) -> str:
+        bounds = [
+            f"exactly {count}" if count is not None else "",
+            f"at least {at_least}" if at_least is not None else "",
+            f"at most {at_most}" if at_most is not None else "",
+        ]
+        criteria = (
+            ", ".join(f"{k}={key_hint(v) if k == 'key' else v!r}" for k, v in wanted.items())
+            or "anything"
+        )
+        lines = [
+            f"expected {' and '.join(b for b in bounds if b)} request(s) matching {criteria}; "
+            f"found {len(found)} among {len(self._entries)} journaled"
+        ]
+        lines += [f"  matched: {describe(e)}" for e in found[-5:]]
+        near = sorted(
+            (e for e in self._entries if _differences(e, wanted)),
+            key=lambda e: (len(_differences(e, wanted)), -e.seq),
+        )[:5]
+        if near:
+            lines.append("closest requests that did not match:")
+            for entry in near:
+                lines.append(f"  {describe(entry)}")
+                lines.append(f"      differs in: {'; '.join(_differences(entry, wanted))}")
+        return "\n".join(lines)
+
+    def jsonl(self, entries: Iterable[JournalEntry] | None = None) -> str:
+        """Entries as JSON lines, one request per line."""
+        rows = self._entries if entries is None else entries
+        return "".join(json.dumps(e.to_dict(), default=str) + "\n" for e in rows)
+
+    def count(self, **filters: Any) -> int:
+        return len(self.query(**filters))
 
     def tail(self, count: int = 10) -> list[JournalEntry]:
         return list(self._entries)[-count:]
@@ -139,3 +217,12 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _wanted(filters: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(filters) - set(_FILTERS))
+    if unknown:
+        raise TypeError(
+            f"unknown journal filter(s) {', '.join(unknown)}; filters: {', '.join(_FILTERS)}"
+        )
+    return {k: v for k, v in filters.items() if v is not None}

@@ -23,6 +23,10 @@ class Settings:
     default_balance: Decimal = DEFAULT_BALANCE
     # Listing keys for a provider makes it strict: only those keys are valid.
     keys: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    # Starting balances for some keys, without making the provider strict.
+    balances: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    # Per provider, model -> price per image, replacing the contract's placeholder.
+    prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     max_body_bytes: int = 32 * 1024 * 1024
     # How long a synchronous call may wait for its job before the gateway times out.
     sync_timeout: float = 300.0
@@ -100,11 +104,12 @@ class Settings:
         object.__setattr__(
             self, "default_balance", to_amount(self.default_balance, "default_balance")
         )
-        keys = {
-            provider: {key: to_amount(v, f"balance of {provider} key") for key, v in listed.items()}
-            for provider, listed in self.keys.items()
-        }
-        object.__setattr__(self, "keys", keys)
+        for name in ("keys", "balances", "prices"):
+            table = {
+                provider: {k: to_amount(v, f"{name}.{provider}.{k}") for k, v in values.items()}
+                for provider, values in getattr(self, name).items()
+            }
+            object.__setattr__(self, name, table)
 
 
 def to_amount(value: Any, what: str = "amount") -> Decimal:

@@ -1,0 +1,212 @@
+"""The TOML config file for `grok-mock serve --config FILE`.
+
+Every key is checked: a misspelt one is an error that names it (and what it
+probably meant), so the server never starts half-configured.
+
+    seed = 7
+    profile = "fast"
+    allowed_hosts = ["hooks.internal"]
+    only_listed_keys = ["segmind"]        # these providers accept only the keys below
+
+    [[accounts]]
+    provider = "segmind"
+    key = "SG_0123456789abcdef"
+    balance = 25
+    webhook_key = "whsec"                 # signs Apikley callbacks
+
+    [prices.segmind]
+    "grok-imagine-image" = 0.03
+
+    [durations.segmind]
+    realistic = [1.0, 12.0]
+
+    [retention.apikley]
+    record_seconds = 7200
+
+    [limits.apikley]
+    concurrent = 10
+
+    [[rules]]
+    scenario = "rate-limited"
+    provider = "segmind"
+    times = 2
+
+    [[chaos]]
+    provider = "segmind"
+    operation = "v2.status"
+    scenario = "server-error"
+    probability = 0.05
+
+    [[latency]]
+    kind = "lognormal"
+    median = 0.2
+    sigma = 0.5
+
+    [webhooks]
+    attempts = 5
+    backoff = [1, 2, 4, 8]
+    timeout = 10
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mockserver.engine import MockUsageError, Settings
+from mockserver.engine.chaos import ChaosEntry, LatencyEntry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["ConfigError", "load_config", "settings_from"]
+
+_TOP = {
+    "seed",
+    "profile",
+    "providers",
+    "journal_size",
+    "default_balance",
+    "max_body_bytes",
+    "sync_timeout",
+    "slow_response_interval",
+    "allowed_hosts",
+    "enforce_limits",
+    "admin_token",
+    "only_listed_keys",
+    "accounts",
+    "prices",
+    "durations",
+    "retention",
+    "limits",
+    "rules",
+    "chaos",
+    "latency",
+    "webhooks",
+}
+_PLAIN = _TOP - {
+    "only_listed_keys",
+    "accounts",
+    "prices",
+    "rules",
+    "chaos",
+    "latency",
+    "webhooks",
+    "providers",
+}
+_ACCOUNT = {"provider", "key", "balance", "webhook_key"}
+_RULE = {"scenario", "provider", "operation", "model", "key", "prompt", "times", "expires_in"}
+_CHAOS = {"scenario", "probability", "provider", "operation"}
+_LATENCY = {"kind", "provider", "operation", "seconds", "low", "high", "median", "sigma"}
+_WEBHOOKS = {"attempts", "backoff", "timeout"}
+
+
+class ConfigError(MockUsageError):
+    pass
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+            maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(
+                f"{where}: unknown key {key!r}{maybe}; known: {', '.join(sorted(allowed))}"
+            )
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where} must be a table, got {type(value).__name__}")
+    return value
+
+
+def _tables(value: Any, where: str, allowed: set[str]) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be an array of tables ([[{where}]])")
+    out = []
+    for index, item in enumerate(value):
+        item = _table(item, f"{where}[{index}]")
+        _check_keys(item, allowed, f"{where}[{index}]")
+        out.append(item)
+    return out
+
+
+def settings_from(data: Mapping[str, Any], base: Settings | None = None) -> Settings:
+    """Settings from parsed config data (the same shape as the TOML file)."""
+    _check_keys(data, _TOP, "config")
+    given: dict[str, Any] = {k: v for k, v in data.items() if k in _PLAIN}
+    for name in ("limits", "durations", "retention"):
+        if name in given:
+            given[name] = {
+                p: dict(_table(v, f"{name}.{p}")) for p, v in _table(given[name], name).items()
+            }
+    if "durations" in given:
+        given["durations"] = {
+            p: {k: tuple(v) for k, v in d.items()} for p, d in given["durations"].items()
+        }
+    if "allowed_hosts" in given:
+        given["allowed_hosts"] = tuple(given["allowed_hosts"])
+    if "providers" in data:
+        given["providers"] = tuple(data["providers"])
+    if "prices" in data:
+        given["prices"] = {
+            p: dict(_table(v, f"prices.{p}")) for p, v in _table(data["prices"], "prices").items()
+        }
+    strict = set(data.get("only_listed_keys", []))
+    keys: dict[str, dict[str, Any]] = {}
+    balances: dict[str, dict[str, Any]] = {}
+    webhook_keys: dict[str, dict[str, str]] = {}
+    for account in _tables(data.get("accounts", []), "accounts", _ACCOUNT):
+        if "provider" not in account or "key" not in account:
+            raise ConfigError("accounts: every account needs a provider and a key")
+        provider, key = account["provider"], account["key"]
+        balance = account.get("balance", (base or Settings()).default_balance)
+        (keys if provider in strict else balances).setdefault(provider, {})[key] = balance
+        if "webhook_key" in account:
+            webhook_keys.setdefault(provider, {})[key] = account["webhook_key"]
+    for provider in strict - set(keys):
+        keys[provider] = {}
+    given.update(keys=keys, balances=balances, webhook_keys=webhook_keys)
+    given["rules"] = tuple(dict(r) for r in _tables(data.get("rules", []), "rules", _RULE))
+    given["chaos"] = tuple(
+        _build(ChaosEntry, c, f"chaos[{i}]")
+        for i, c in enumerate(_tables(data.get("chaos", []), "chaos", _CHAOS))
+    )
+    given["latency"] = tuple(
+        _build(LatencyEntry, entry, f"latency[{i}]")
+        for i, entry in enumerate(_tables(data.get("latency", []), "latency", _LATENCY))
+    )
+    if "webhooks" in data:
+        hooks = _table(data["webhooks"], "webhooks")
+        _check_keys(hooks, _WEBHOOKS, "webhooks")
+        for name, value in hooks.items():
+            given[f"webhook_{name}"] = tuple(value) if name == "backoff" else value
+    try:
+        return Settings(**given)
+    except (TypeError, MockUsageError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _build(kind: type[Any], values: Mapping[str, Any], where: str) -> Any:
+    try:
+        return kind(**values)
+    except (TypeError, MockUsageError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_config(path: str | Path) -> Settings:
+    """Settings from a TOML file; raises ConfigError naming what is wrong."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return settings_from(data)
