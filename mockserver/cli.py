@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import ipaddress
 import json
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -141,7 +142,11 @@ def _scenarios(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "scenarios":
-        return _scenarios(args)
+        try:
+            return _scenarios(args)
+        except BrokenPipeError:  # `grok-mock scenarios | head`: the reader has enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     return _serve(args)
 
 

@@ -78,7 +78,7 @@ class FaultResponse:
         elif self.name == "truncated-body":
             await self._truncated(transport, send)
         else:
-            await self._slow(send)
+            await self._slow(transport, send)
         # Let the server see the connection is gone before it looks for an answer.
         await asyncio.sleep(0)
 
@@ -97,7 +97,7 @@ class FaultResponse:
         )
         transport.close()
 
-    async def _slow(self, send: Send) -> None:
+    async def _slow(self, transport: Any, send: Send) -> None:
         assert self.inner is not None
         body = bytes(self.inner.body)
         await send(
@@ -108,6 +108,8 @@ class FaultResponse:
             }
         )
         for start in range(0, len(body), _CHUNK):
+            if transport.is_closing():  # the client gave up; nobody is left to dribble to
+                return
             await send(
                 {
                     "type": "http.response.body",

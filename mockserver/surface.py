@@ -8,6 +8,7 @@ Every exception ends as one of the contract's error cases: no bare 500.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -64,6 +65,7 @@ class Call:
     """One provider request in flight, with what every handler needs."""
 
     __slots__ = (
+        "_body_read",
         "account",
         "base_url",
         "contract",
@@ -99,6 +101,7 @@ class Call:
         self.warnings: list[str] = []
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
+        self._body_read = False
 
     @property
     def provider(self) -> str:
@@ -129,17 +132,17 @@ class Call:
         if self.header("x-mock-scenario"):
             self.choose()
 
-    def facts(self, *, prompt: Any = None, model: str | None = None) -> RequestFacts:
+    def facts(self, *, prompt: Any = None, model: Any = None) -> RequestFacts:
         return RequestFacts(
             self.provider,
             self.operation.id,
             self.operation.kind == "submit",
             key=self.key,
-            model=model,
+            model=model if isinstance(model, str) else None,
             prompt=prompt if isinstance(prompt, str) else None,
         )
 
-    def choose(self, *, prompt: Any = None, model: str | None = None) -> Choice:
+    def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
         """The scenario for this call; raises the refusal or network fault if it is one."""
         facts = self.facts(prompt=prompt, model=model)
         choice = self.emulator.director.choose(facts, header=self.header("x-mock-scenario"))
@@ -181,7 +184,16 @@ class Call:
             if size > limit:
                 raise Refusal("payload-too-large", _too_large(size, limit))
             chunks.append(chunk)
+        self._body_read = True
         return b"".join(chunks)
+
+    async def finish_reading(self) -> None:
+        """Take whatever the client is still sending, so the connection can fail cleanly."""
+        if not self._body_read:
+            with contextlib.suppress(ClientDisconnect, RuntimeError):
+                async for _ in self.request.stream():
+                    pass
+            self._body_read = True
 
     async def json_object(self) -> dict[str, Any]:
         """The body as a JSON object, or the provider's malformed-body refusal."""
@@ -320,6 +332,9 @@ class Surface:
         try:
             response = await self._outcome(handler, call)
         except NetworkFault as fault:
+            # Take the whole request first: a reset while the client is still writing
+            # surfaces as a write error it swallows, then a plain EOF, not a reset.
+            await call.finish_reading()
             return self._fault(call, fault.name, None)
         if call.warnings:
             call.entry.warnings = list(call.warnings)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, SupportsIndex
 
 from contracts import CONTRACTS
 from mockserver import Emulator
 from mockserver.engine import Job, JournalEntry, ScenarioRule
-from mockserver.engine.journal import Journal
+from mockserver.engine.journal import Journal, JournalMismatch
 from mockserver.engine.webhooks import Delivery
 
 __all__ = ["GrokMock"]
@@ -97,12 +97,34 @@ class GrokMock:
         *,
         provider: str | None = None,
         operation: str | None = None,
+        model: str | None = None,
+        key: str | None = None,
+        prompt: str | None = None,
         times: int | None = 1,
+        expires_in: float | None = None,
     ) -> ScenarioRule:
-        """The next `times` matching requests play `scenario`."""
+        """The next `times` matching requests play `scenario` (`times=None`: until removed).
+
+        `prompt` is a regex searched in the prompt; `expires_in` is virtual seconds.
+        """
         return self.emulator.queue_scenario(
-            scenario, provider=provider, operation=operation, times=times
+            scenario,
+            provider=provider,
+            operation=operation,
+            model=model,
+            key=key,
+            prompt=prompt,
+            times=times,
+            expires_in=expires_in,
         )
+
+    def set_chaos(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Each entry: `scenario`, `probability`, optional `provider` and `operation`."""
+        self.emulator.set_chaos(entries)
+
+    def set_latency(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Each entry: `kind` (fixed, uniform, lognormal), its figures, optional matchers."""
+        self.emulator.set_latency(entries)
 
     def set_balance(self, provider: str, key: str, balance: Any) -> None:
         self.emulator.set_balance(provider, key, balance)
@@ -123,6 +145,27 @@ class GrokMock:
     def requests(self, **filters: Any) -> list[JournalEntry]:
         """Journaled provider requests: provider, operation, status, job_id, key, limit."""
         return self.emulator.journal.query(**filters)
+
+    def assert_requests(
+        self,
+        count: int | None = None,
+        *,
+        at_least: int | None = None,
+        at_most: int | None = None,
+        **filters: Any,
+    ) -> list[JournalEntry]:
+        """Assert how many journaled requests match; the failure shows the near misses.
+
+        Filters: provider, operation, method, status, scenario, job_id, key.
+        With no count or bound, at least one must match.
+        """
+        __tracebackhide__ = True
+        try:
+            return self.emulator.journal.verify(
+                count, at_least=at_least, at_most=at_most, **filters
+            )
+        except JournalMismatch as mismatch:
+            raise JournalMismatch(str(mismatch)) from None  # the message is the story
 
     def deliveries(self, job_id: str | None = None) -> list[Delivery]:
         return self.emulator.webhooks.deliveries(job_id)

@@ -95,3 +95,12 @@ def test_each_plugin_example_passes(pytester: pytest.Pytester, test_file: str) -
     pytester.makepyfile(test_file)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=test_file.count("\ndef test_"))
+
+
+def test_the_config_excerpt_loads() -> None:
+    from mockserver import Emulator
+    from mockserver.config import settings_from, tomllib
+
+    (excerpt,) = blocks("toml")
+    emulator = Emulator(settings_from(tomllib.loads(excerpt)))
+    assert (emulator.seed, len(emulator.rules), len(emulator.director.chaos.entries)) == (7, 1, 1)

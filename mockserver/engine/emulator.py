@@ -285,17 +285,22 @@ class Emulator:
         return job
 
     def limits(self, provider: str) -> tuple[int | None, int | None]:
-        """(concurrent, per hour) as enforced now for `provider`; None where not enforced."""
+        """(concurrent, per hour) as enforced now for `provider`; None where not enforced.
+
+        Documented limits apply in the realistic profile; limits set for a provider
+        in the settings apply in every profile (`enforce_limits` overrides both).
+        """
         contract = self.contracts[provider]
+        override = self.settings.limits.get(provider, {})
         enforce = self.settings.enforce_limits
         if enforce is None:
-            enforce = self.profile == "realistic"
-        if not enforce or contract.limits is None:
+            enforce = self.profile == "realistic" or bool(override)
+        documented = contract.limits
+        if not enforce:
             return None, None
-        override = self.settings.limits.get(provider, {})
         return (
-            override.get("concurrent", contract.limits.concurrent),
-            override.get("per_hour", contract.limits.per_hour),
+            override.get("concurrent", documented.concurrent if documented else None),
+            override.get("per_hour", documented.per_hour if documented else None),
         )
 
     def _check_limits(self, contract: Contract, account: Account, now: float) -> None:

@@ -149,7 +149,10 @@ async def create_task(call: Call) -> Response:
     call.early_refusal()
     body = await call.json_object()
     given = body.get("input")
-    choice = call.choose(prompt=given.get("prompt") if isinstance(given, dict) else None)
+    choice = call.choose(
+        prompt=given.get("prompt") if isinstance(given, dict) else None,
+        model=body.get("model"),
+    )
     top = check(REQUEST, body)
     if not top.ok:
         raise Refusal("validation-error", top.message())

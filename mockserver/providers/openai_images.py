@@ -201,7 +201,7 @@ async def generations(call: Call) -> Response:
     account = _account(call)
     call.early_refusal()
     body = await _body(call)
-    choice = call.choose(prompt=body.get("prompt"))
+    choice = call.choose(prompt=body.get("prompt"), model=body.get("model"))
     values = _checked(call, body, _PARAMS[call.provider][0])
     return await _open(call, account, choice, body, values, values["aspect_ratio"])
 
@@ -225,7 +225,7 @@ async def edits(call: Call) -> Response:
     account = _account(call)
     call.early_refusal()
     body = await _body(call)
-    choice = call.choose(prompt=body.get("prompt"))
+    choice = call.choose(prompt=body.get("prompt"), model=body.get("model"))
     params = _PARAMS[call.provider][1]
     values = _checked(call, body, params)
     single, several = values.get("image"), values.get("images")

@@ -131,7 +131,7 @@ async def submit(call: Call) -> Response:
     call.early_refusal()
     model = _model(call)
     body = await call.json_object()
-    choice = call.choose(prompt=body.get("prompt"))
+    choice = call.choose(prompt=body.get("prompt"), model=model.id)
     checked = check(model.params, body)
     if not checked.ok:
         raise Refusal("validation-error", checked.message())

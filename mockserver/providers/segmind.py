@@ -64,7 +64,7 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
     call.early_refusal()
     model = _model(call)
     body = await _body(call, model)
-    choice = call.choose(prompt=body.get("prompt"))
+    choice = call.choose(prompt=body.get("prompt"), model=model.id)
     checked = check(model.params, body)
     if not checked.ok:
         raise Refusal("validation-error", checked.message())

@@ -1,0 +1,122 @@
+"""Journal queries, counts, JSON lines and verification with near misses."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver import Emulator
+from mockserver.engine.journal import JournalMismatch
+from pytest_plugin import GrokMock
+
+SEGMIND = "https://api.segmind.com"
+
+
+def _traffic(grok_mock: GrokMock) -> str:
+    """Two submits by two keys, one poll, one refused poll; returns the first job's id."""
+    job = httpx.post(
+        f"{SEGMIND}/v2/grok-imagine-image", json={"prompt": "x"}, headers={"x-api-key": "alice"}
+    ).json()
+    httpx.post(
+        f"{SEGMIND}/v2/grok-imagine-image", json={"prompt": "y"}, headers={"x-api-key": "bob"}
+    )
+    httpx.get(job["status_url"], headers={"x-api-key": "alice"})
+    httpx.get(job["status_url"], headers={"x-api-key": "bob"})  # not bob's job: 404
+    return str(job["request_id"])
+
+
+def test_queries_and_counts_filter_on_every_field(grok_mock: GrokMock) -> None:
+    job_id = _traffic(grok_mock)
+    journal = grok_mock.journal
+    assert journal.count(provider="segmind") == 4
+    assert journal.count(operation="v2.submit") == 2
+    assert journal.count(key="alice") == 2
+    assert journal.count(method="GET", status=404) == 1
+    assert [e.operation for e in journal.query(job_id=job_id)] == [
+        "v2.submit",
+        "v2.status",
+        "v2.status",
+    ]
+    assert journal.query(limit=1)[0].status == 404
+    with pytest.raises(TypeError, match="unknown journal filter"):
+        journal.query(colour="red")
+
+
+def test_the_verification_helper_passes_and_returns_the_matches(grok_mock: GrokMock) -> None:
+    _traffic(grok_mock)
+    found = grok_mock.assert_requests(2, operation="v2.submit")
+    assert {e.status for e in found} == {200}
+    grok_mock.assert_requests(at_least=1, key="bob", status=404)
+    grok_mock.assert_requests(at_most=0, provider="pixazo")
+
+
+def test_a_failed_verification_shows_the_near_misses(grok_mock: GrokMock) -> None:
+    _traffic(grok_mock)
+    with pytest.raises(JournalMismatch) as failed:
+        grok_mock.assert_requests(1, operation="v2.status", key="bob", status=200)
+    message = str(failed.value)
+    assert message.startswith("expected exactly 1 request(s) matching operation='v2.status', key=")
+    assert "found 0 among 4 journaled" in message
+    assert "closest requests that did not match:" in message
+    # The nearest miss is bob's poll, which differs only in its status.
+    nearest = message.split("closest requests that did not match:\n", 1)[1].splitlines()
+    assert "GET api.segmind.com/v2/requests/" in nearest[0]
+    assert "-> 404" in nearest[0]
+    assert nearest[1].strip() == "differs in: status 404 (wanted 200)"
+
+
+def test_journal_exports_json_lines(grok_mock: GrokMock) -> None:
+    _traffic(grok_mock)
+    lines = grok_mock.journal.jsonl().splitlines()
+    assert len(lines) == 4
+    rows = [json.loads(line) for line in lines]
+    assert [r["status"] for r in rows] == [200, 200, 200, 404]
+    assert all("alice" not in line and "bob" not in line for line in lines)  # keys stay secret
+
+
+def test_the_admin_api_counts_exports_and_verifies(emulator: Emulator, client: TestClient) -> None:
+    auth = {"x-api-key": "alice"}
+    host = {"host": "api.segmind.com"}
+    client.post("/v2/grok-imagine-image", json={"prompt": "x"}, headers={**auth, **host})
+    client.post("/v2/grok-imagine-image", json={}, headers={**auth, **host})
+    assert client.get("/__mock/journal/count?status=200").json() == {"count": 1}
+    exported = client.get("/__mock/journal?format=jsonl")
+    assert exported.headers["content-type"] == "application/x-ndjson"
+    assert [json.loads(line)["status"] for line in exported.text.splitlines()] == [200, 400]
+    ok = client.post("/__mock/journal/verify", json={"count": 2, "operation": "v2.submit"})
+    assert ok.json() == {"ok": True, "count": 2}
+    missed = client.post("/__mock/journal/verify", json={"count": 1, "status": 201})
+    assert missed.status_code == 409
+    assert "closest requests that did not match" in missed.json()["message"]
+    bad = client.post("/__mock/journal/verify", json={"count": "two"})
+    assert bad.status_code == 400
+    assert "count" in bad.json()["error"]
+
+
+def test_a_pytest_failure_prints_the_near_misses(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_polls_once(grok_mock):
+            httpx.post(
+                "https://api.segmind.com/v2/grok-imagine-image",
+                json={"prompt": "x"},
+                headers={"x-api-key": "k"},
+            )
+            grok_mock.assert_requests(1, operation="v2.status")
+        """
+    )
+    result = pytester.runpytest("-p", "no:xdist", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*expected exactly 1 request(s) matching operation='v2.status'; found 0 among 1*",
+            "*closest requests that did not match:*",
+            "*POST api.segmind.com/v2/grok-imagine-image -> 200*",
+            "*differs in: operation 'v2.submit' (wanted 'v2.status')*",
+        ]
+    )
