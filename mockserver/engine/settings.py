@@ -110,6 +110,29 @@ class Settings:
                 for provider, values in getattr(self, name).items()
             }
             object.__setattr__(self, name, table)
+        self._check_per_provider()
+
+    def _check_per_provider(self) -> None:
+        """Per-provider tables name served providers and hold valid values, checked now."""
+        for name in (
+            "keys",
+            "balances",
+            "prices",
+            "webhook_keys",
+            "limits",
+            "durations",
+            "retention",
+        ):
+            unknown = sorted(set(getattr(self, name)) - set(CONTRACTS))
+            if unknown:
+                raise MockUsageError(
+                    f"{name}: unknown provider(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(CONTRACTS)}"
+                )
+        for provider in self.durations:
+            effective_durations(CONTRACTS[provider], self)
+        for provider in self.retention:
+            effective_retention(CONTRACTS[provider], self)
 
 
 def to_amount(value: Any, what: str = "amount") -> Decimal:

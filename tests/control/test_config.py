@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from mockserver import Emulator, ManualClock, MockUsageError, create_app
 from mockserver.config import ConfigError, load_config, settings_from
+from mockserver.engine.settings import effective_durations, effective_retention
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "grok-mock.toml"
 
@@ -41,6 +42,9 @@ def test_the_example_config_sets_everything(configured: Emulator) -> None:
     assert len(configured.director.chaos.entries) == 2
     assert [e.kind for e in configured.director.latency.entries] == ["lognormal", "fixed"]
     assert (settings.webhook_attempts, settings.webhook_backoff) == (5, (1, 2, 4, 8))
+    segmind, apikley = configured.contracts["segmind"], configured.contracts["apikley"]
+    assert effective_durations(segmind, settings)["realistic"] == (1.0, 12.0)
+    assert effective_retention(apikley, settings)[0] == 7200
 
 
 def test_the_example_config_serves_what_it_says(configured: Emulator) -> None:
@@ -83,6 +87,10 @@ def test_no_config_keeps_the_defaults() -> None:
         ("[[accounts]]\nkey = 'k'", "every account needs a provider and a key"),
         ("[[latency]]\nkind = 'gaussian'", "latency[0]: latency kind must be one of"),
         ("seed = ", "not valid TOML"),
+        ("[durations.segmind]\nrealistic = [1]", "durations.segmind.realistic: 2 non-negative"),
+        ("[durations.segmind]\nslow = [1, 2]", "profiles with durations are fast and realistic"),
+        ("[retention.apikley]\nrecord = 5", "retention.apikley: unknown key(s) record"),
+        ("[prices.segmnd]\nx = 1", "prices: unknown provider(s) segmnd; known: segmind"),
     ],
 )
 def test_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
