@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from contracts._model import Note, Param, documented, inferred
+from collections.abc import Mapping
+
+from contracts._model import Note, Param, ResponseSpec, Source, documented, inferred
+from contracts._schema import binary
 
 PROMPT_LIMIT = 10_000
 PROMPT_LIMIT_SOURCE = inferred(
@@ -47,4 +50,24 @@ def prompt_limit_note() -> Note:
         "prompt length",
         f"Prompts longer than {PROMPT_LIMIT:,} characters are refused naming the limit.",
         PROMPT_LIMIT_SOURCE,
+    )
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def image_answers(
+    description: str,
+    source: Source,
+    *,
+    types: tuple[str, ...] = IMAGE_TYPES,
+    models: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
+) -> tuple[ResponseSpec, ...]:
+    """A 200 with image bytes, one spec per content type it may carry."""
+    return tuple(
+        ResponseSpec(
+            200, description, source, t, schema=binary(), models=models, headers=headers or {}
+        )
+        for t in types
     )

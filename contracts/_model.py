@@ -61,6 +61,26 @@ MISSING: Any = _Missing()
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A constraint across fields that per-field constraints cannot say.
+
+    - "exactly-one": exactly one of `fields` is given;
+    - "at-least-one": one or more of `fields` is given;
+    - "implies": when `fields[0]` is `when`, `fields[1]` must be one of `values`;
+    - "refused": `fields[0]` may not be any of `values` (listed, but refused).
+
+    `models` limits the rule to those models (empty: every model).
+    """
+
+    kind: Literal["exactly-one", "at-least-one", "implies", "refused"]
+    fields: tuple[str, ...]
+    source: Source
+    when: Any = None
+    values: tuple[Any, ...] = ()
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Param:
     """One request field, with the constraints the provider documents."""
 
@@ -80,6 +100,8 @@ class Param:
     min_items: int | None = None
     max_items: int | None = None
     properties: tuple[Param, ...] = ()
+    # Constraints across `properties`, for an object.
+    rules: tuple[Rule, ...] = ()
 
     @property
     def has_default(self) -> bool:
@@ -88,17 +110,45 @@ class Param:
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """What an operation answers with one status code."""
+    """What an operation answers with one status code and content type.
+
+    `schema` is the body's JSON Schema (2020-12); `models` limits the answer to
+    some models (empty: every model); `headers` names response headers.
+    """
 
     status: int
     description: str
     source: Source
     content_type: str = "application/json"
     example: Any = None
+    schema: Mapping[str, Any] | None = None
+    models: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """A callback the provider sends: its body's JSON Schema and headers."""
+
+    name: str
+    description: str
+    source: Source
+    schema: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Operation:
+    """One endpoint.
+
+    A submit names its model in one of three ways (`model_in`): the path's one
+    parameter holds the model id ("path"), each model has its own path
+    ("route", `Model.route`), or a body field does ("body": `params` are the
+    body's fields and, with `model_params_at`, the model's own parameters sit
+    under that field). `query` and `headers` are request parameters outside
+    the body.
+    """
+
     id: str
     method: str
     path: str
@@ -106,6 +156,12 @@ class Operation:
     kind: OperationKind
     source: Source
     responses: tuple[ResponseSpec, ...] = ()
+    model_in: Literal["path", "route", "body"] | None = None
+    params: tuple[Param, ...] = ()
+    model_params_at: str | None = None
+    query: tuple[Param, ...] = ()
+    headers: tuple[Param, ...] = ()
+    rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,6 +318,7 @@ class Contract:
     media_path: str
     notes: tuple[Note, ...] = ()
     limits: Limits | None = None
+    webhooks: tuple[WebhookSpec, ...] = ()
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:

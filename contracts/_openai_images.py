@@ -6,9 +6,11 @@ gateways differ in hosts, error envelopes and what they document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from contracts._common import XAI_RATIOS, prompt_param
+from contracts import _openai_bodies as bodies
+from contracts._common import XAI_RATIOS, image_answers, prompt_param
 from contracts._model import (
     JobOutcome,
     Lifecycle,
@@ -17,6 +19,7 @@ from contracts._model import (
     Param,
     ResponseSpec,
     Retention,
+    Rule,
     Source,
     documented,
     from_facts,
@@ -120,10 +123,11 @@ _IMAGE = Param(
     from_facts("§1.5 EditImageRequest"),
     "The image to edit: {url} (http(s) or data: URI) or {file_id}.",
     properties=(
-        Param("url", "string", S1, format="url-or-data"),
-        Param("file_id", "string", S1),
+        Param("url", "string", S1, format="url-or-data", min_length=1),
+        Param("file_id", "string", S1, min_length=1),
         Param("type", "string", S1, enum=("image_url",)),
     ),
+    rules=(Rule("at-least-one", ("url", "file_id"), from_facts("§1.5 EditImageRequest")),),
 )
 
 
@@ -138,14 +142,55 @@ def edit_params(generation: tuple[Param, ...]) -> tuple[Param, ...]:
             from_facts("§1.5 EditImageRequest"),
             f"Several images to edit together, at most {MAX_EDIT_IMAGES}.",
             min_items=1,
+            max_items=MAX_EDIT_IMAGES,
             items=_IMAGE,
         ),
         Param("mask", "object", from_facts("§1.5 (S5 lists mask)"), "A mask (not emulated)."),
     )
 
 
-def operations(page: str) -> tuple[Operation, ...]:
+def operations(
+    page: str,
+    generate: tuple[Param, ...],
+    edit: tuple[Param, ...],
+    response_headers: Mapping[str, str],
+) -> tuple[Operation, ...]:
     source = documented(page)
+    deferred = from_facts("§1.7 deferred mode")
+    rules = (
+        Rule(
+            "implies",
+            ("deferred", "response_format"),
+            inferred("a deferred result is fetched later, so it can only be a URL"),
+            when=True,
+            values=("url",),
+        ),
+        Rule("refused", ("quality",), S1, values=("high",), models=("grok-imagine-image-2.0",)),
+    )
+
+    def images(description: str, origin: Source) -> tuple[ResponseSpec, ...]:
+        return (
+            ResponseSpec(
+                200,
+                description,
+                origin,
+                example={
+                    "created": 1767225600,
+                    "data": [{"url": "https://...", "mime_type": MIME_TYPE}],
+                    "usage": {"cost_in_usd_ticks": 200000000},
+                },
+                schema=bodies.IMAGES,
+                headers=response_headers,
+            ),
+            ResponseSpec(
+                200,
+                "deferred: true, the request's id to poll",
+                deferred,
+                schema=bodies.DEFERRED_ACCEPTED,
+                headers=response_headers,
+            ),
+        )
+
     return (
         Operation(
             "generations",
@@ -154,18 +199,10 @@ def operations(page: str) -> tuple[Operation, ...]:
             "Generate images: {created, data: [{url | b64_json, mime_type}], usage}.",
             "submit",
             source,
-            responses=(
-                ResponseSpec(
-                    200,
-                    "The images",
-                    source,
-                    example={
-                        "created": 1767225600,
-                        "data": [{"url": "https://...", "mime_type": MIME_TYPE}],
-                        "usage": {"cost_in_usd_ticks": 200000000},
-                    },
-                ),
-            ),
+            responses=images("The images", source),
+            model_in="body",
+            params=generate,
+            rules=rules,
         ),
         Operation(
             "edits",
@@ -174,6 +211,13 @@ def operations(page: str) -> tuple[Operation, ...]:
             "Edit one image (image) or several (images); JSON only, not multipart.",
             "submit",
             from_facts("§1.5 POST /v1/images/edits"),
+            responses=images("The edited images", from_facts("§1.5 POST /v1/images/edits")),
+            model_in="body",
+            params=edit,
+            rules=(
+                Rule("exactly-one", ("image", "images"), from_facts("§1.5 EditImageRequest")),
+                *rules,
+            ),
         ),
         Operation(
             "deferred",
@@ -181,7 +225,19 @@ def operations(page: str) -> tuple[Operation, ...]:
             "/v1/images/{request_id}",
             "A deferred request: 202 pending, 200 done or failed, 404 unknown or expired.",
             "read",
-            from_facts("§1.7 deferred mode"),
+            deferred,
+            responses=(
+                ResponseSpec(
+                    202, "Still pending", deferred, schema=bodies.PENDING, headers=response_headers
+                ),
+                ResponseSpec(
+                    200,
+                    "Done (the images) or failed (the error)",
+                    deferred,
+                    schema=bodies.DEFERRED_ENDED,
+                    headers=response_headers,
+                ),
+            ),
         ),
         Operation(
             "media",
@@ -191,6 +247,9 @@ def operations(page: str) -> tuple[Operation, ...]:
             "media",
             inferred(
                 "image URLs must point back at the emulator; xAI's CDN path is not documented"
+            ),
+            responses=image_answers(
+                "The image", inferred("served by the emulator"), types=(MIME_TYPE,)
             ),
         ),
     )

@@ -59,7 +59,7 @@ def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") ->
     result.unknown = [f"{prefix}{k}" for k in body if k not in known]
     for param in params:
         path = f"{prefix}{param.name}"
-        value = body.get(param.name)
+        value: Any = body.get(param.name)
         # An explicit null reads as "not given": clients serialise unset
         # optional fields that way, and the pages document null defaults.
         if value is None:
@@ -68,6 +68,8 @@ def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") ->
             elif param.has_default:
                 result.values[param.name] = param.default
             continue
+        if param.type == "integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 4.0 is the integer 4
         problem = _check_value(param, value, path)
         if problem is not None:
             result.problems.append(problem)
@@ -102,7 +104,8 @@ def is_http_url(value: str) -> bool:
 
 def _type_ok(param: Param, value: Any) -> bool:
     if param.type == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
+        whole = isinstance(value, float) and value.is_integer()
+        return whole or (isinstance(value, int) and not isinstance(value, bool))
     if param.type == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if param.type == "string":

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from contracts import _apikley_bodies as bodies
+from contracts._common import image_answers
 from contracts._model import (
     Auth,
     Billing,
@@ -20,6 +22,7 @@ from contracts._model import (
     ResponseSpec,
     Retention,
     Source,
+    WebhookSpec,
     documented,
     from_facts,
     inferred,
@@ -140,8 +143,17 @@ OPERATIONS = (
         "submit",
         _PAGE,
         responses=(
-            ResponseSpec(200, "Request successful (see body code)", _PAGE, example=_CREATED),
+            ResponseSpec(
+                200,
+                "Request successful (see body code)",
+                _PAGE,
+                example=_CREATED,
+                schema=bodies.CREATED,
+            ),
         ),
+        model_in="body",
+        params=REQUEST,
+        model_params_at="input",
     ),
     Operation(
         "recordInfo",
@@ -150,6 +162,8 @@ OPERATIONS = (
         "Task details: state, param, resultJson, failCode, failMsg and times.",
         "read",
         _KIE,
+        responses=(ResponseSpec(200, "The task's record", _KIE, schema=bodies.RECORD),),
+        query=(Param("taskId", "string", _KIE, "The task's id.", required=True, min_length=1),),
     ),
     Operation(
         "media",
@@ -158,6 +172,19 @@ OPERATIONS = (
         "A result URL: the generated image, for 24 hours.",
         "media",
         inferred("result URLs must point back at the emulator; Kie's CDN path is not documented"),
+        responses=image_answers("The image", inferred("served by the emulator")),
+    ),
+)
+WEBHOOKS = (
+    WebhookSpec(
+        "callback",
+        "The finished task, POSTed to callBackUrl (signed when the account has a webhook key)",
+        inferred("FACTS §2: the body is inferred from third-party code"),
+        schema=bodies.CALLBACK,
+        headers={
+            "X-Webhook-Timestamp": "seconds since the epoch (signed callbacks only)",
+            "X-Webhook-Signature": "base64(HMAC-SHA256(taskId + '.' + timestamp, key))",
+        },
     ),
 )
 
@@ -312,6 +339,7 @@ APIKLEY = Contract(
     ),
     media_path="/tempfile/{job_id}/{token}.{ext}",
     limits=Limits(concurrent=50, per_hour=500, source=_PAGE),
+    webhooks=WEBHOOKS,
     notes=(
         Note(
             "HTTP status",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from contracts import _pixazo_bodies as bodies
 from contracts._common import (
     OUTPUT_FORMATS,
     RESOLUTIONS,
     XAI_RATIOS,
+    image_answers,
     prompt_limit_note,
     prompt_param,
 )
@@ -26,6 +28,7 @@ from contracts._model import (
     ResponseSpec,
     Retention,
     Source,
+    WebhookSpec,
     documented,
     from_facts,
     inferred,
@@ -182,6 +185,13 @@ MODELS = {
 }
 
 _EXAMPLE_ID = "grok-imagine-pro-text-to-image-quality_019d4355-f500-7e27-91dc-6737f747626b"
+_WEBHOOK_HEADER = Param(
+    "X-Webhook-URL",
+    "string",
+    _PAGE,
+    "Where to POST the terminal status body.",
+    format="uri",
+)
 OPERATIONS = (
     Operation(
         "submit",
@@ -200,10 +210,11 @@ OPERATIONS = (
                     "status": "QUEUED",
                     "polling_url": f"https://gateway.pixazo.ai/v2/requests/status/{_EXAMPLE_ID}",
                 },
+                schema=bodies.SUBMITTED,
             ),
-            ResponseSpec(400, "Bad request, or Model not found", _PAGE),
-            ResponseSpec(402, "Insufficient Balance", _PAGE),
         ),
+        model_in="route",
+        headers=(_WEBHOOK_HEADER,),
     ),
     Operation(
         "status",
@@ -212,7 +223,11 @@ OPERATIONS = (
         "The universal status endpoint: QUEUED, PROCESSING, COMPLETED, FAILED or ERROR.",
         "read",
         _PAGE,
-        responses=(ResponseSpec(200, "The request's status, output once COMPLETED", _PAGE),),
+        responses=(
+            ResponseSpec(
+                200, "The request's status, output once COMPLETED", _PAGE, schema=bodies.STATUS
+            ),
+        ),
     ),
     Operation(
         "media",
@@ -221,6 +236,15 @@ OPERATIONS = (
         "The generated media a media_url points at (an R2-CDN-like path on the emulator).",
         "media",
         inferred("media URLs must point back at the emulator; the path mirrors the page's R2 URLs"),
+        responses=image_answers("The image", inferred("served by the emulator")),
+    ),
+)
+WEBHOOKS = (
+    WebhookSpec(
+        "status",
+        "The terminal status body, POSTed to X-Webhook-URL",
+        _PAGE,
+        schema=bodies.STATUS,
     ),
 )
 
@@ -387,6 +411,7 @@ PIXAZO = Contract(
         source=documented(f"{PAGE}: ERROR is a system error, not charged; FAILED is not exempted"),
     ),
     media_path="/r2/v1/{job_id}/{token}/output.{ext}",
+    webhooks=WEBHOOKS,
     notes=(
         prompt_limit_note(),
         Note(

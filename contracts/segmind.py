@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from contracts._common import OUTPUT_FORMATS, RESOLUTIONS, prompt_limit_note, prompt_param
+from contracts import _segmind_bodies as bodies
+from contracts._common import (
+    OUTPUT_FORMATS,
+    RESOLUTIONS,
+    image_answers,
+    prompt_limit_note,
+    prompt_param,
+)
 from contracts._model import (
     Auth,
     Billing,
@@ -147,6 +154,14 @@ _SUBMIT_EXAMPLE = {
     "response_url": "https://api.segmind.com/v2/requests/2c7f59ea-0000-4000-8000-000000000000",
 }
 
+_V1_HEADERS = {
+    "x-request-id": "the request's id",
+    "x-cost": "what the request cost",
+    "x-remaining-credits": "the balance after it",
+    "x-generation-time": "seconds spent generating",
+    "x-seed-value": "the seed used",
+}
+
 OPERATIONS = (
     Operation(
         "v1.generate",
@@ -156,10 +171,22 @@ OPERATIONS = (
         "submit",
         documented(_BOTH),
         responses=(
-            ResponseSpec(200, "The image (accounting in x-* headers), or JSON", documented(_BOTH)),
-            ResponseSpec(400, "Invalid parameters or request format", documented(_BOTH)),
-            ResponseSpec(406, "Insufficient credits / invalid content type", documented(_BOTH)),
+            *image_answers(
+                "The image; accounting in x-* headers",
+                documented(f"{IMAGE_PAGE}: 'Returns: Image'"),
+                models=("grok-imagine-image",),
+                headers=_V1_HEADERS,
+            ),
+            ResponseSpec(
+                200,
+                "The result body, as v2's (accounting in x-* headers)",
+                documented(f"{QUALITY_PAGE}: 'Returns: Text/JSON'"),
+                schema=bodies.COMPLETED,
+                models=("grok-imagine-image-quality",),
+                headers=_V1_HEADERS,
+            ),
         ),
+        model_in="path",
     ),
     Operation(
         "v2.submit",
@@ -168,7 +195,10 @@ OPERATIONS = (
         "Queue a request; answers request_id, status_url and response_url.",
         "submit",
         documented(IMAGE_PAGE),
-        responses=(ResponseSpec(200, "Queued", _V2, example=_SUBMIT_EXAMPLE),),
+        responses=(
+            ResponseSpec(200, "Queued", _V2, example=_SUBMIT_EXAMPLE, schema=bodies.SUBMITTED),
+        ),
+        model_in="path",
     ),
     Operation(
         "v2.status",
@@ -178,9 +208,10 @@ OPERATIONS = (
         "read",
         documented(IMAGE_PAGE),
         responses=(
-            ResponseSpec(200, "QUEUED, PROCESSING or COMPLETED", _V2),
-            ResponseSpec(422, "FAILED, with error", documented(IMAGE_PAGE)),
-            ResponseSpec(404, "Unknown or expired request_id", documented(IMAGE_PAGE)),
+            ResponseSpec(200, "QUEUED, PROCESSING or COMPLETED", _V2, schema=bodies.STATUS),
+            ResponseSpec(
+                422, "FAILED, with error", documented(IMAGE_PAGE), schema=bodies.STATUS_FAILED
+            ),
         ),
     ),
     Operation(
@@ -191,9 +222,10 @@ OPERATIONS = (
         "read",
         documented(IMAGE_PAGE),
         responses=(
-            ResponseSpec(200, "status, error, metrics, output (the image URLs)", _V2),
-            ResponseSpec(422, "FAILED, with error", _V2),
-            ResponseSpec(404, "Unknown or expired request_id", documented(IMAGE_PAGE)),
+            ResponseSpec(
+                200, "status, error, metrics, output (the image URLs)", _V2, schema=bodies.RESULT
+            ),
+            ResponseSpec(422, "FAILED, with error", _V2, schema=bodies.RESULT_FAILED),
         ),
     ),
     Operation(
@@ -206,6 +238,10 @@ OPERATIONS = (
             "FACTS §3 names poll_url as kept for backward compatibility; its body is not "
             "documented, so it answers as the v2 result does"
         ),
+        responses=(
+            ResponseSpec(200, "As v2.result", _V2, schema=bodies.RESULT),
+            ResponseSpec(422, "FAILED, with error", _V2, schema=bodies.RESULT_FAILED),
+        ),
     ),
     Operation(
         "media",
@@ -216,6 +252,7 @@ OPERATIONS = (
         inferred(
             "output URLs must point back at the emulator; Segmind's CDN path is not documented"
         ),
+        responses=image_answers("The image", inferred("served by the emulator")),
     ),
 )
 

@@ -249,7 +249,9 @@ XAI = Contract(
     hosts=("api.x.ai",),
     prefix="/xai",
     auth=Auth("Authorization", "Bearer", from_facts("§1.2 Authorization: Bearer")),
-    operations=operations(PAGE),
+    operations=operations(
+        PAGE, GENERATE, EDIT, {"x-request-id": "the request's id, which xAI's SDK reads"}
+    ),
     models=MODELS,
     errors=ERRORS,
     outcomes=OUTCOMES,

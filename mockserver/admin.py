@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import SCENARIOS
+from contracts.openapi import openapi_document
 from mockserver.admin_openapi import ADMIN_OPENAPI
 from mockserver.engine import PROFILES, Emulator, MockUsageError
 from mockserver.engine.journal import JournalMismatch
@@ -249,6 +250,11 @@ def build_admin(app: MockApp) -> ASGIApp:
     async def openapi(request: Request) -> Response:
         return json_response(ADMIN_OPENAPI)
 
+    async def provider_openapi(request: Request) -> Response:
+        contract = emulator.contract(request.path_params["provider"])
+        origin = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+        return json_response(openapi_document(contract, origin + contract.prefix))
+
     def route(path: str, endpoint: Endpoint, *methods: str, open_to_all: bool = False) -> Route:
         return Route(
             path, _guarded(emulator, endpoint, open_to_all=open_to_all), methods=list(methods)
@@ -257,6 +263,7 @@ def build_admin(app: MockApp) -> ASGIApp:
     routes = [
         route("/health", health, "GET", open_to_all=True),
         route("/openapi.json", openapi, "GET", open_to_all=True),
+        route("/openapi/{provider}.json", provider_openapi, "GET", open_to_all=True),
         route("/reset", reset, "POST"),
         route("/clock", clock, "GET"),
         route("/clock/advance", clock, "POST"),

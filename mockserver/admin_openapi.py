@@ -99,6 +99,13 @@ ADMIN_OPENAPI: dict[str, Any] = {
             "get": _op("Status, seed, profile, clock and every surface's URL", "ok")
         },
         "/__mock/openapi.json": {"get": _op("This document", "the document")},
+        "/__mock/openapi/{provider}.json": {
+            "get": _op(
+                "A provider surface as OpenAPI 3.1, its first server this emulator",
+                "the document",
+                params=[_path("provider")],
+            )
+        },
         "/__mock/reset": {
             "post": _op(
                 "Forget jobs, rules, balances and the journal; rewind the clock",

@@ -54,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("--provider", help="only this provider")
     scenarios.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    openapi = commands.add_parser(
+        "openapi", help="print a provider surface as an OpenAPI 3.1 document (JSON)"
+    )
+    openapi.add_argument("provider", metavar="PROVIDER", help="segmind, pixazo, apikley, ...")
+    openapi.add_argument(
+        "--server",
+        metavar="URL",
+        help="the emulator's base URL for it, listed first in servers "
+        "(default http://127.0.0.1:8000/PROVIDER)",
+    )
+    openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     return parser
 
 
@@ -139,11 +150,30 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    from contracts import CONTRACTS
+    from contracts.openapi import openapi_document
+
+    contract = CONTRACTS.get(args.provider)
+    if contract is None:
+        known = ", ".join(CONTRACTS)
+        print(f"grok-mock: unknown provider {args.provider!r}; known: {known}", file=sys.stderr)
+        return 2
+    server = args.server or f"http://127.0.0.1:8000{contract.prefix}"
+    text = json.dumps(openapi_document(contract, server), indent=2) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "scenarios":
+    if args.command in ("scenarios", "openapi"):
         try:
-            return _scenarios(args)
+            return _scenarios(args) if args.command == "scenarios" else _openapi(args)
         except BrokenPipeError:  # `grok-mock scenarios | head`: the reader has enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

@@ -243,6 +243,16 @@ class Call:
         return self.base_url + path
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _header_text(text: str, limit: int = 1000) -> str:
+    """Client-supplied names in a header: ASCII only (escaped), and not endless."""
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _from_text(value: str, kind: str | None) -> Any:
     try:
         if kind == "integer":
@@ -338,7 +348,7 @@ class Surface:
             return self._fault(call, fault.name, None)
         if call.warnings:
             call.entry.warnings = list(call.warnings)
-            response.headers["x-mock-warning"] = "; ".join(call.warnings)
+            response.headers["x-mock-warning"] = _header_text("; ".join(call.warnings))
         if call.fault is not None:
             return self._fault(call, call.fault, response)
         return response

@@ -30,6 +30,9 @@ def check_profile(name: str) -> str:
     return name
 
 
+_EPSILON = 1e-6
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """When each non-terminal phase ends, as seconds after submission."""
@@ -52,7 +55,8 @@ class Timeline:
         if self.by_reads:
             index = max(reads - 1, 0) // self.reads_per_phase
         else:
-            index = bisect.bisect_right(self.ends, elapsed)
+            # Epoch-sized floats: (created + d) - created can land a hair below d.
+            index = bisect.bisect_right(self.ends, elapsed + _EPSILON)
         if not self.finishes:
             index = min(index, self.phases - 1)
         return min(index, self.phases)

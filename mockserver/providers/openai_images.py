@@ -25,7 +25,6 @@ from contracts import (
 )
 from contracts._openai_images import (
     DEPRECATED_ALIASES,
-    MAX_EDIT_IMAGES,
     MIME_TYPE,
     MODELS,
     MODERATION_FEE,
@@ -240,12 +239,6 @@ async def edits(call: Call) -> Response:
         if single is not None
         else [(f"images[{i}]", v) for i, v in enumerate(several or ())]
     )
-    if len(inputs) > MAX_EDIT_IMAGES:
-        raise Refusal(
-            "validation-error",
-            f"At most {MAX_EDIT_IMAGES} input images are allowed, got {len(inputs)}",
-            param="images",
-        )
     infos = [await _input(call, where, item) for where, item in inputs]
     ratio = values["aspect_ratio"]
     if single is not None and ratio != "auto":

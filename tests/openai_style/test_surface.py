@@ -195,7 +195,7 @@ def test_multi_image_edits_take_an_aspect_ratio(client: TestClient) -> None:
         (
             {"prompt": "y", "images": [{"url": _data_uri(10, 10)}] * 4},
             400,
-            "At most 3 input images",
+            "'images' allows at most 3 item(s), got 4",
         ),
         (
             {"prompt": "y", "image": {"url": "data:image/png;base64,@@@"}},

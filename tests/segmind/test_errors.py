@@ -272,3 +272,14 @@ def test_no_body_ever_gets_a_bare_500(client: TestClient, body: dict[str, Any]) 
         if response.status_code == 400:
             assert set(response.json()) == {"error"}
             assert response.json()["error"]
+
+
+def test_odd_unknown_parameter_names_are_escaped_in_the_warning(client: TestClient) -> None:
+    response = client.post(
+        "/v2/grok-imagine-image",
+        json={"prompt": "x", "\U000c947b\x0e": 1, "": 2, "n": 2.0},
+        headers={"host": "api.segmind.com", "x-api-key": "k"},
+    )
+    assert response.status_code == 200  # n 2.0 is the integer 2: JSON has one number type
+    warning = response.headers["x-mock-warning"]
+    assert warning == "ignored unknown parameter(s): \\U000c947b\\x0e,"
