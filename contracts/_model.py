@@ -186,6 +186,10 @@ class Model:
         raise KeyError(name)
 
 
+# Codes a client should retry after a while (Kie's 455 is "maintenance").
+RETRYABLE_CODES = frozenset({408, 429, 455, 500, 502, 503, 504})
+
+
 @dataclass(frozen=True)
 class ErrorCase:
     """A provider's answer for one named failure.
@@ -204,6 +208,20 @@ class ErrorCase:
     scenario: bool = True
     # Where the message text comes from, when not from `source` itself.
     wording: Source | None = None
+
+    @property
+    def code(self) -> int:
+        """The status a client acts on: the body's own code where it rides on HTTP 200."""
+        if self.status == 200 and isinstance(self.body, Mapping):
+            code = self.body.get("code")
+            if isinstance(code, int) and not isinstance(code, bool):
+                return code
+        return self.status
+
+    @property
+    def looks_retryable(self) -> bool:
+        """Whether its code alone says "try again later" (429, 5xx, Kie's 455)."""
+        return self.code in RETRYABLE_CODES
 
     def render(self, message: str | None = None, **fields: Any) -> tuple[Any, dict[str, str]]:
         """The body and headers, placeholders filled; unknown ones stay as written."""

@@ -17,6 +17,8 @@ class Scenario:
     name: str
     kind: ScenarioKind
     description: str
+    # Refusals and network faults: whether trying again later can succeed.
+    retryable: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -46,20 +48,38 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("insufficient-credits", "refusal", "The account cannot pay for the request."),
         Scenario("unauthorized", "refusal", "The API key is missing or invalid."),
         Scenario("forbidden", "refusal", "The key is valid but not allowed to use this model."),
-        Scenario("rate-limited", "refusal", "Too many requests."),
-        Scenario("server-error", "refusal", "An internal server error."),
-        Scenario("bad-gateway", "refusal", "The gateway could not reach the model service."),
-        Scenario("gateway-timeout", "refusal", "The gateway timed out waiting for the model."),
-        Scenario("maintenance", "refusal", "The service is down for maintenance."),
+        Scenario("rate-limited", "refusal", "Too many requests.", retryable=True),
+        Scenario("server-error", "refusal", "An internal server error.", retryable=True),
+        Scenario(
+            "bad-gateway",
+            "refusal",
+            "The gateway could not reach the model service.",
+            retryable=True,
+        ),
+        Scenario(
+            "gateway-timeout",
+            "refusal",
+            "The gateway timed out waiting for the model.",
+            retryable=True,
+        ),
+        Scenario("maintenance", "refusal", "The service is down for maintenance.", retryable=True),
         Scenario("feature-disabled", "refusal", "The requested feature is disabled."),
         Scenario("model-not-found", "refusal", "The model does not exist or is disabled."),
         Scenario("validation-error", "refusal", "The request parameters are rejected."),
-        Scenario("disconnect", "network", "The connection is reset before any answer."),
         Scenario(
-            "empty-response", "network", "The server closes the connection without answering."
+            "disconnect", "network", "The connection is reset before any answer.", retryable=True
         ),
         Scenario(
-            "garbage-response", "network", "Random bytes, not HTTP, then the connection closes."
+            "empty-response",
+            "network",
+            "The server closes the connection without answering.",
+            retryable=True,
+        ),
+        Scenario(
+            "garbage-response",
+            "network",
+            "Random bytes, not HTTP, then the connection closes.",
+            retryable=True,
         ),
         Scenario(
             "truncated-body",
@@ -72,7 +92,7 @@ SCENARIOS: dict[str, Scenario] = {
             "network",
             "The request is processed; the answer dribbles out a few bytes at a time.",
         ),
-        Scenario("hang", "network", "No answer at all, until the client gives up."),
+        Scenario("hang", "network", "No answer at all, until the client gives up.", retryable=True),
     )
 }
 

@@ -3,8 +3,9 @@
 Installed with the package and registered under the `pytest11` entry point:
 tests ask for `grok_mock` (in-process: the real provider hosts are served to
 httpx, httpx2 and requests code), `grok_mock_server` (a live server on a free
-port) or `grok_webhook_receiver`. Importing this package is cheap: the emulator
-loads when a fixture is used.
+port) or `grok_webhook_receiver`; `adapter_contract(...)` runs a provider's
+whole contract against your own adapter. Importing this package is cheap: the
+emulator loads when a fixture is used.
 """
 
 from __future__ import annotations
@@ -13,11 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_plugin._controller import GrokMock
+    from pytest_plugin.adapters import AdapterOptions, ImageRequest, adapter_contract
     from pytest_plugin.receiver import ReceivedWebhook, WebhookReceiver
 
-__all__ = ["GrokMock", "ReceivedWebhook", "WebhookReceiver"]
+__all__ = [
+    "AdapterOptions",
+    "GrokMock",
+    "ImageRequest",
+    "ReceivedWebhook",
+    "WebhookReceiver",
+    "adapter_contract",
+]
 
 _LAZY = {
+    "AdapterOptions": "pytest_plugin.adapters",
+    "ImageRequest": "pytest_plugin.adapters",
+    "adapter_contract": "pytest_plugin.adapters",
     "GrokMock": "pytest_plugin._controller",
     "ReceivedWebhook": "pytest_plugin.receiver",
     "WebhookReceiver": "pytest_plugin.receiver",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, SupportsIndex
 
@@ -27,6 +27,8 @@ class GrokMock:
     """
 
     def __init__(self, emulator: Emulator, base_urls: dict[str, str]) -> None:
+        # Called before each in-process request, in the caller's thread (adapter checks).
+        self.request_guards: list[Callable[[], None]] = []
         self.emulator = emulator
         self._base_urls = base_urls
 

@@ -68,7 +68,13 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
     controller = GrokMock(emulator, real_base_urls(providers))
     emulator.deliver_webhooks_from(portal.loop)
     with (
-        intercept(create_app(emulator), portal, hosts, strict=chosen.strict_hosts),
+        intercept(
+            create_app(emulator),
+            portal,
+            hosts,
+            strict=chosen.strict_hosts,
+            guards=controller.request_guards,
+        ),
         _sleeping(controller, chosen),
     ):
         yield controller

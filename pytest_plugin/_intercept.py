@@ -18,7 +18,7 @@ import contextlib
 import ipaddress
 import re
 import threading
-from collections.abc import Coroutine, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, MutableMapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -257,17 +257,26 @@ class Interceptor(respx.MockRouter):
     """A respx router that serves the emulated hosts and lets every other host be."""
 
     def __init__(
-        self, app: MockApp, portal: Portal, hosts: Sequence[str], *, strict: bool, using: str
+        self,
+        app: MockApp,
+        portal: Portal,
+        hosts: Sequence[str],
+        *,
+        strict: bool,
+        using: str,
+        guards: Sequence[Callable[[], None]] = (),
     ) -> None:
         super().__init__(assert_all_called=False, assert_all_mocked=True, using=using)
         self._app = app
         self._portal = portal
         self._hosts = frozenset(hosts)
         self._strict = strict
+        self._guards = guards
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         if request.url.host not in self._hosts:
             raise self._elsewhere(request)
+        _check(self._guards)
         try:
             return self._portal.run(call_app(self._app, request))
         except InProcessFault as fault:
@@ -276,6 +285,7 @@ class Interceptor(respx.MockRouter):
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         if request.url.host not in self._hosts:
             raise self._elsewhere(request)
+        _check(self._guards)
         try:
             return await call_app(self._app, request)
         except InProcessFault as fault:
@@ -299,7 +309,19 @@ class Interceptor(respx.MockRouter):
         return PassThrough(f"not emulated: {request.url}", request=request, origin=None)  # type: ignore[arg-type]
 
 
-def _requests_mock(app: MockApp, portal: Portal, hosts: Sequence[str], strict: bool) -> Any:
+def _check(guards: Sequence[Callable[[], None]]) -> None:
+    """Run the controller's guards before a request (they may stop a runaway caller)."""
+    for guard in list(guards):
+        guard()
+
+
+def _requests_mock(
+    app: MockApp,
+    portal: Portal,
+    hosts: Sequence[str],
+    strict: bool,
+    guards: Sequence[Callable[[], None]],
+) -> Any:
     import responses
 
     mock = responses.RequestsMock(assert_all_requests_are_fired=False)
@@ -307,6 +329,7 @@ def _requests_mock(app: MockApp, portal: Portal, hosts: Sequence[str], strict: b
     ours = re.compile(rf"^https?://({names})(:\d+)?(/|\?|$)")
 
     def callback(prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        _check(guards)
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -337,15 +360,27 @@ def _requests_mock(app: MockApp, portal: Portal, hosts: Sequence[str], strict: b
 
 @contextlib.contextmanager
 def intercept(
-    app: MockApp, portal: Portal, hosts: Sequence[str], *, strict: bool = False
+    app: MockApp,
+    portal: Portal,
+    hosts: Sequence[str],
+    *,
+    strict: bool = False,
+    guards: Sequence[Callable[[], None]] = (),
 ) -> Iterator[None]:
-    """Serve `hosts` from `app` for httpx, httpx2 and requests clients in this process."""
+    """Serve `hosts` from `app` for httpx, httpx2 and requests clients in this process.
+
+    `guards` run before each emulated request, in the caller's thread.
+    """
     # respx's client-level mocker: it hands over the client's own request, unparsed,
     # and catches clients with custom transports too (25% faster than httpcore).
-    routers = [Interceptor(app, portal, hosts, strict=strict, using="httpx")]
+    routers = [Interceptor(app, portal, hosts, strict=strict, using="httpx", guards=guards)]
     if _importable("httpcore2"):
-        routers.append(Interceptor(app, portal, hosts, strict=strict, using=_httpcore2_mocker()))
-    requests_mock = _requests_mock(app, portal, hosts, strict) if _importable("responses") else None
+        routers.append(
+            Interceptor(app, portal, hosts, strict=strict, using=_httpcore2_mocker(), guards=guards)
+        )
+    requests_mock = (
+        _requests_mock(app, portal, hosts, strict, guards) if _importable("responses") else None
+    )
     for router in routers:
         router.start()
     if requests_mock is not None:

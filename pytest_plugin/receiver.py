@@ -72,6 +72,12 @@ class WebhookReceiver:
         with self._condition:
             return list(self._attempts)
 
+    def clear(self) -> None:
+        """Forget what arrived so far (failure plans stay)."""
+        with self._condition:
+            self._received.clear()
+            self._attempts.clear()
+
     def wait(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedWebhook]:
         """Block until `count` deliveries succeeded; raise TimeoutError otherwise."""
         return self._wait(self._received, count, timeout)

@@ -111,6 +111,7 @@ class Webhooks:
         self._wake: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
         self._client: Any = None
+        self._closed = False
 
     # -- scheduling (any thread) -------------------------------------------
 
@@ -141,12 +142,14 @@ class Webhooks:
         loop.call_soon_threadsafe(self._start_runner)
 
     def _start_runner(self) -> None:
+        if self._closed:  # closed (a reset) before its home loop got round to starting it
+            return
         self._loop = None
         self.bind()
 
     def bind(self) -> None:
         """Run deliveries on the current event loop (called on every request; cheap)."""
-        if self._home is not None and self._loop is self._home:
+        if self._closed or (self._home is not None and self._loop is self._home):
             return
         loop = asyncio.get_running_loop()
         if self._home is not None and loop is not self._home:
@@ -185,6 +188,7 @@ class Webhooks:
 
     def close(self) -> None:
         """Stop the runner; pending deliveries are dropped (the emulator was reset)."""
+        self._closed = True
         with self._lock:
             self._due.clear()
         loop, runner = self._loop, self._runner

@@ -34,7 +34,9 @@ def test_a_model_in_the_path_becomes_one_path_per_model() -> None:
     body = image["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["prompt"]
     assert body["properties"]["n"]["maximum"] == 4
-    assert "mode" not in quality["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert (
+        "mode" not in quality["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )
 
 
 def test_errors_are_in_each_providers_own_shape() -> None:
