@@ -181,7 +181,11 @@ def _check_array(param: Param, value: list[Any], path: str) -> Problem | None:
         )
     if param.items is not None:
         for index, item in enumerate(value):
-            problem = _check_value(param.items, item, f"{path}[{index}]")
+            where = f"{path}[{index}]"
+            problem = _check_value(param.items, item, where)
+            if problem is None and param.items.type == "object" and param.items.properties:
+                inner = check(param.items.properties, item, prefix=f"{where}.")
+                problem = inner.problems[0] if inner.problems else None
             if problem is not None:
                 return problem
     return None

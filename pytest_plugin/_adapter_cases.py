@@ -75,7 +75,7 @@ def requests(
             drawn[neutral] = st.sampled_from([v for v in param.enum if v != "auto"])
         else:
             drawn[neutral] = valid_value(param)
-    prompt = st.text(_PROMPT_ALPHABET, min_size=1, max_size=60).filter(str.strip)
+    prompt = st.text(_PROMPT_ALPHABET, min_size=1, max_size=30).filter(str.strip)
     return st.builds(ImageRequest, prompt=prompt, **drawn)
 
 

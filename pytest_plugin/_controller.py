@@ -29,6 +29,8 @@ class GrokMock:
     def __init__(self, emulator: Emulator, base_urls: dict[str, str]) -> None:
         # Called before each in-process request, in the caller's thread (adapter checks).
         self.request_guards: list[Callable[[], None]] = []
+        # A failing test's report ends with the journal, unless the test shows its own.
+        self.journal_in_reports = True
         self.emulator = emulator
         self._base_urls = base_urls
 

@@ -53,8 +53,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, Any]:
     report = yield
     controllers = item.stash.get(_CONTROLLERS, [])
-    if report.when == "call" and report.failed and controllers:
-        report.sections.append(("grok-mock journal (last requests)", controllers[0].journal_tail()))
+    shown = [c for c in controllers if c.journal_in_reports]
+    if report.when == "call" and report.failed and shown:
+        report.sections.append(("grok-mock journal (last requests)", shown[0].journal_tail()))
     return report
 
 

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from PIL import Image
 from starlette.testclient import TestClient
 
@@ -13,6 +14,16 @@ from mockserver import Emulator, LiveServer, ManualClock, create_app
 
 KEY = "test-key"
 pytest_plugins = ["pytester"]
+
+# CI must not fail on a draw it cannot replay: the suite's examples are fixed. Explore with
+# `pytest --hypothesis-profile explore` (random draws, more of them).
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", max_examples=200)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def test_schemathesis_finds_nothing(live: LiveServer, provider: str, mode: Gener
         operation = result.ok()
 
         @settings(
-            max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:

@@ -356,3 +356,10 @@ def test_sync_generation_is_billed_per_image(client: TestClient, emulator: Emula
     emulator.set_balance("xai", KEY, "0.01")
     refused = post(client, "xai", GEN, {"prompt": "x"})
     assert refused.status_code == 403
+
+
+def test_images_items_are_checked_field_by_field(client: TestClient) -> None:
+    body = {"prompt": "y", "images": [{"url": ["not", "a", "string"], "type": "image_url"}]}
+    response = post(client, "xai", EDIT, body)
+    assert response.status_code == 422  # a wrong type does not deserialize: 422 on xAI
+    assert response.json()["error"] == "'images[0].url' must be a string, got array of 3 items"
