@@ -5,8 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from contracts import _apikley_bodies as bodies
-from contracts._common import image_answers
+from contracts._apikley_operations import KIE, OPERATIONS, PAGE, PAGE_SOURCE, WEBHOOKS
 from contracts._model import (
     Auth,
     Billing,
@@ -17,20 +16,14 @@ from contracts._model import (
     Limits,
     Model,
     Note,
-    Operation,
     Param,
-    ResponseSpec,
     Retention,
     Source,
-    WebhookSpec,
     documented,
     from_facts,
     inferred,
 )
 
-PAGE = "apikley-grok-imagine-text-to-image.txt"
-_PAGE = documented(PAGE)
-_KIE = from_facts("§2 Kie.ai market jobs API (docs.kie.ai, docs.apikley.ru)")
 _KIE_MODELS = from_facts("§2 Kie Grok Imagine models")
 _KIE_OPENAPI = inferred(
     "Kie's own OpenAPI for recordInfo (apidog export) shows this body; a captured client test "
@@ -47,7 +40,7 @@ ASPECT_RATIOS = ("2:3", "3:2", "1:1")
 _PROMPT = Param(
     "prompt",
     "string",
-    _PAGE,
+    PAGE_SOURCE,
     description="Text prompt describing the desired image; at most 5000 characters.",
     required=True,
     min_length=1,
@@ -64,13 +57,13 @@ MODELS = {
                 Param(
                     "aspect_ratio",
                     "string",
-                    _PAGE,
+                    PAGE_SOURCE,
                     description="Width-to-height ratio of the image.",
                     default="1:1",
                     enum=ASPECT_RATIOS,
                 ),
             ),
-            source=_PAGE,
+            source=PAGE_SOURCE,
             price_per_image=Decimal("4"),
             price_source=_PRICE,
             task="text-to-image",
@@ -115,79 +108,6 @@ MODELS = {
     )
 }
 
-REQUEST = (
-    Param(
-        "model",
-        "string",
-        _PAGE,
-        description="The model name; this endpoint serves the Grok Imagine image models.",
-        required=True,
-    ),
-    Param(
-        "callBackUrl",
-        "string",
-        _PAGE,
-        description="The URL that receives the task's result when it finishes.",
-        format="uri",
-    ),
-    Param("input", "object", _PAGE, description="The model's input parameters.", required=True),
-)
-
-_CREATED = {"code": 200, "msg": "success", "data": {"taskId": "task_grok_12345678"}}
-OPERATIONS = (
-    Operation(
-        "createTask",
-        "POST",
-        "/api/v1/jobs/createTask",
-        "Create a Grok Imagine task; answers its taskId.",
-        "submit",
-        _PAGE,
-        responses=(
-            ResponseSpec(
-                200,
-                "Request successful (see body code)",
-                _PAGE,
-                example=_CREATED,
-                schema=bodies.CREATED,
-            ),
-        ),
-        model_in="body",
-        params=REQUEST,
-        model_params_at="input",
-    ),
-    Operation(
-        "recordInfo",
-        "GET",
-        "/api/v1/jobs/recordInfo",
-        "Task details: state, param, resultJson, failCode, failMsg and times.",
-        "read",
-        _KIE,
-        responses=(ResponseSpec(200, "The task's record", _KIE, schema=bodies.RECORD),),
-        query=(Param("taskId", "string", _KIE, "The task's id.", required=True, min_length=1),),
-    ),
-    Operation(
-        "media",
-        "GET",
-        "/tempfile/{job_id}/{token}.{ext}",
-        "A result URL: the generated image, for 24 hours.",
-        "media",
-        inferred("result URLs must point back at the emulator; Kie's CDN path is not documented"),
-        responses=image_answers("The image", inferred("served by the emulator")),
-    ),
-)
-WEBHOOKS = (
-    WebhookSpec(
-        "callback",
-        "The finished task, POSTed to callBackUrl (signed when the account has a webhook key)",
-        inferred("FACTS §2: the body is inferred from third-party code"),
-        schema=bodies.CALLBACK,
-        headers={
-            "X-Webhook-Timestamp": "seconds since the epoch (signed callbacks only)",
-            "X-Webhook-Signature": "base64(HMAC-SHA256(taskId + '.' + timestamp, key))",
-        },
-    ),
-)
-
 
 def _code(
     name: str, code: int, msg: str, source: Source, http: int = 200, **more: Any
@@ -205,7 +125,7 @@ ERRORS = {
             "missing-key",
             401,
             "Unauthorized - Authentication credentials are missing or invalid",
-            _PAGE,
+            PAGE_SOURCE,
             http=401,
             scenario=False,
         ),
@@ -213,13 +133,13 @@ ERRORS = {
             "insufficient-credits",
             402,
             "Insufficient Credits - Account does not have enough credits to perform the operation",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         _code(
             "endpoint-not-found",
             404,
             "Not Found - The requested resource or endpoint does not exist",
-            _PAGE,
+            PAGE_SOURCE,
             http=404,
             scenario=False,
         ),
@@ -227,7 +147,7 @@ ERRORS = {
             "validation-error",
             422,
             "Validation Error - The request parameters failed validation checks",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         _code(
             "model-not-found",
@@ -242,26 +162,31 @@ ERRORS = {
         ),
         _code("rate-limited", 429, "Rate limit exceeded", _KIE_OPENAPI, http=429),
         _code(
-            "limit-exceeded", 429, "Rate limit exceeded: {limit}", _PAGE, http=429, scenario=False
+            "limit-exceeded",
+            429,
+            "Rate limit exceeded: {limit}",
+            PAGE_SOURCE,
+            http=429,
+            scenario=False,
         ),
         _code(
             "maintenance",
             455,
             "Service Unavailable - System is currently undergoing maintenance",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         _code(
             "server-error",
             500,
             "Server Error - An unexpected error occurred while processing the request",
-            _PAGE,
+            PAGE_SOURCE,
             http=500,
         ),
         _code(
             "feature-disabled",
             505,
             "Feature Disabled - The requested feature is currently disabled",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         _code(
             "payload-too-large",
@@ -309,7 +234,7 @@ APIKLEY = Contract(
     pages=(PAGE,),
     hosts=("api.apikley.ru", "api.kie.ai"),
     prefix="/apikley",
-    auth=Auth("Authorization", "Bearer", _PAGE),
+    auth=Auth("Authorization", "Bearer", PAGE_SOURCE),
     operations=OPERATIONS,
     models=MODELS,
     errors=ERRORS,
@@ -320,7 +245,7 @@ APIKLEY = Contract(
         failed="fail",
         errored=None,
         durations={"fast": (0.2, 0.3, 0.6), "realistic": (0.5, 1.5, 6.0)},
-        source=_KIE,
+        source=KIE,
         durations_source=documented(f"{PAGE}: standard generation takes 5-10 seconds"),
     ),
     retention=Retention(
@@ -338,7 +263,7 @@ APIKLEY = Contract(
         source=inferred("failed generations are not charged, as on Kie's market models"),
     ),
     media_path="/tempfile/{job_id}/{token}.{ext}",
-    limits=Limits(concurrent=50, per_hour=500, source=_PAGE),
+    limits=Limits(concurrent=50, per_hour=500, source=PAGE_SOURCE),
     webhooks=WEBHOOKS,
     notes=(
         Note(
@@ -391,7 +316,7 @@ APIKLEY = Contract(
             "limits",
             "50 concurrent tasks and 500 creations per hour per account are enforced in the "
             "realistic profile (Settings.enforce_limits turns them on or off anywhere).",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         Note(
             "taskId",

@@ -5,12 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from contracts import _pixazo_bodies as bodies
 from contracts._common import (
     OUTPUT_FORMATS,
     RESOLUTIONS,
     XAI_RATIOS,
-    image_answers,
     prompt_limit_note,
     prompt_param,
 )
@@ -23,18 +21,15 @@ from contracts._model import (
     Lifecycle,
     Model,
     Note,
-    Operation,
     Param,
-    ResponseSpec,
     Retention,
     Source,
-    WebhookSpec,
     documented,
     from_facts,
     inferred,
 )
+from contracts._pixazo_operations import OPERATIONS, PAGE, PAGE_SOURCE, WEBHOOKS
 
-PAGE = "pixazo-grok-imagine-pro.md"
 _FACTS_IDS = from_facts("§4 Pixazo / Grok Imagine model IDs (Pixazo-AI/skills SKILL.md)")
 _APIM = inferred(
     "Ocp-Apim-Subscription-Key is Azure API Management's header; this is APIM's stock body"
@@ -137,24 +132,23 @@ def _model(
     )
 
 
-_PAGE = documented(PAGE)
 MODELS = {
     m.route: m
     for m in (
         _model(
             "grok-imagine-pro-text-to-image-quality",
             "grok-imagine-pro-text-to-image-quality-request",
-            _PAGE,
+            PAGE_SOURCE,
             "text-to-image",
-            _shared(_PAGE, edit=False, max_images=4),
+            _shared(PAGE_SOURCE, edit=False, max_images=4),
             "0.07",
         ),
         _model(
             "grok-imagine-pro-edit-quality",
             "grok-imagine-pro-edit-quality-request",
-            _PAGE,
+            PAGE_SOURCE,
             "edit",
-            _shared(_PAGE, edit=True, max_images=5),
+            _shared(PAGE_SOURCE, edit=True, max_images=5),
             "0.07",
         ),
         _model(
@@ -184,70 +178,6 @@ MODELS = {
     )
 }
 
-_EXAMPLE_ID = "grok-imagine-pro-text-to-image-quality_019d4355-f500-7e27-91dc-6737f747626b"
-_WEBHOOK_HEADER = Param(
-    "X-Webhook-URL",
-    "string",
-    _PAGE,
-    "Where to POST the terminal status body.",
-    format="uri",
-)
-OPERATIONS = (
-    Operation(
-        "submit",
-        "POST",
-        "/{model}/v1/{endpoint}",
-        "Queue a generation; each model's own path is in `models`.",
-        "submit",
-        _PAGE,
-        responses=(
-            ResponseSpec(
-                202,
-                "Accepted: request queued",
-                _PAGE,
-                example={
-                    "request_id": _EXAMPLE_ID,
-                    "status": "QUEUED",
-                    "polling_url": f"https://gateway.pixazo.ai/v2/requests/status/{_EXAMPLE_ID}",
-                },
-                schema=bodies.SUBMITTED,
-            ),
-        ),
-        model_in="route",
-        headers=(_WEBHOOK_HEADER,),
-    ),
-    Operation(
-        "status",
-        "GET",
-        "/v2/requests/status/{request_id}",
-        "The universal status endpoint: QUEUED, PROCESSING, COMPLETED, FAILED or ERROR.",
-        "read",
-        _PAGE,
-        responses=(
-            ResponseSpec(
-                200, "The request's status, output once COMPLETED", _PAGE, schema=bodies.STATUS
-            ),
-        ),
-    ),
-    Operation(
-        "media",
-        "GET",
-        "/r2/v1/{job_id}/{token}/output.{ext}",
-        "The generated media a media_url points at (an R2-CDN-like path on the emulator).",
-        "media",
-        inferred("media URLs must point back at the emulator; the path mirrors the page's R2 URLs"),
-        responses=image_answers("The image", inferred("served by the emulator")),
-    ),
-)
-WEBHOOKS = (
-    WebhookSpec(
-        "status",
-        "The terminal status body, POSTed to X-Webhook-URL",
-        _PAGE,
-        schema=bodies.STATUS,
-    ),
-)
-
 
 def _queue(
     name: str, status: int, error: str, source: Source, message: str = "", **more: Any
@@ -271,14 +201,14 @@ ERRORS = {
             "model-not-found",
             400,
             "Model not found",
-            _PAGE,
+            PAGE_SOURCE,
             "Model '{model}' not found or is disabled",
         ),
         _queue(
             "validation-error",
             400,
             "Bad Request",
-            _PAGE,
+            PAGE_SOURCE,
             "Invalid request parameters",
             wording=_OURS,
         ),
@@ -306,14 +236,14 @@ ERRORS = {
             "insufficient-credits",
             402,
             "Insufficient Balance",
-            _PAGE,
+            PAGE_SOURCE,
             "Your wallet does not have enough balance.",
         ),
         _queue(
             "forbidden",
             403,
             "Forbidden",
-            _PAGE,
+            PAGE_SOURCE,
             "Your subscription does not have access to this model",
             wording=_OURS,
         ),
@@ -343,7 +273,7 @@ ERRORS = {
             "server-error",
             500,
             "Internal Server Error",
-            _PAGE,
+            PAGE_SOURCE,
             "An unexpected error occurred while processing the request",
             wording=_OURS,
         ),
@@ -383,7 +313,7 @@ PIXAZO = Contract(
     pages=(PAGE,),
     hosts=("gateway.pixazo.ai",),
     prefix="/pixazo",
-    auth=Auth("Ocp-Apim-Subscription-Key", None, _PAGE),
+    auth=Auth("Ocp-Apim-Subscription-Key", None, PAGE_SOURCE),
     operations=OPERATIONS,
     models=MODELS,
     errors=ERRORS,
@@ -394,7 +324,7 @@ PIXAZO = Contract(
         failed="FAILED",
         errored="ERROR",
         durations={"fast": (0.4, 0.8), "realistic": (2.0, 13.0)},
-        source=_PAGE,
+        source=PAGE_SOURCE,
         durations_source=documented(
             f"{PAGE}: the COMPLETED example completes 15 s after creation; the queue share is ours"
         ),
@@ -418,7 +348,7 @@ PIXAZO = Contract(
             "request_id",
             "request_id is '<model>_<uuid>'; the UUID is time-ordered (version 7) as the "
             "page's '019d...' examples are.",
-            _PAGE,
+            PAGE_SOURCE,
         ),
         Note(
             "status bodies",

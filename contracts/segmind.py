@@ -5,11 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from contracts import _segmind_bodies as bodies
 from contracts._common import (
     OUTPUT_FORMATS,
     RESOLUTIONS,
-    image_answers,
     prompt_limit_note,
     prompt_param,
 )
@@ -22,21 +20,22 @@ from contracts._model import (
     Lifecycle,
     Model,
     Note,
-    Operation,
     Param,
-    ResponseSpec,
     Retention,
     Source,
     documented,
     from_facts,
     inferred,
 )
+from contracts._segmind_operations import (
+    BOTH,
+    ERRORS_SOURCE,
+    IMAGE_PAGE,
+    OPERATIONS,
+    QUALITY_PAGE,
+    V2,
+)
 
-IMAGE_PAGE = "segmind-grok-imagine-image.txt"
-QUALITY_PAGE = "segmind-grok-imagine-image-quality.txt"
-_BOTH = f"{IMAGE_PAGE}, {QUALITY_PAGE}"
-_ERRORS = from_facts("§3 Segmind / Errors (API Evangelist error catalog, docs.segmind.com)")
-_V2 = from_facts("§3 Segmind / v2 async flow")
 _OURS = inferred("the page describes the code; the body text is ours, in Segmind's envelope")
 
 ASPECT_RATIOS = (
@@ -146,116 +145,6 @@ MODELS = {
 }
 QUALITY_MODE_PRICE = MODELS["grok-imagine-image-quality"].price_per_image
 
-_SUBMIT_EXAMPLE = {
-    "request_id": "2c7f59ea-0000-4000-8000-000000000000",
-    "status": "QUEUED",
-    "poll_url": "https://api.segmind.com/v1/requests/2c7f59ea-0000-4000-8000-000000000000",
-    "status_url": "https://api.segmind.com/v2/requests/2c7f59ea-0000-4000-8000-000000000000/status",
-    "response_url": "https://api.segmind.com/v2/requests/2c7f59ea-0000-4000-8000-000000000000",
-}
-
-_V1_HEADERS = {
-    "x-request-id": "the request's id",
-    "x-cost": "what the request cost",
-    "x-remaining-credits": "the balance after it",
-    "x-generation-time": "seconds spent generating",
-    "x-seed-value": "the seed used",
-}
-
-OPERATIONS = (
-    Operation(
-        "v1.generate",
-        "POST",
-        "/v1/{slug}",
-        "Run the model and wait: image bytes (grok-imagine-image) or JSON (quality slug).",
-        "submit",
-        documented(_BOTH),
-        responses=(
-            *image_answers(
-                "The image; accounting in x-* headers",
-                documented(f"{IMAGE_PAGE}: 'Returns: Image'"),
-                models=("grok-imagine-image",),
-                headers=_V1_HEADERS,
-            ),
-            ResponseSpec(
-                200,
-                "The result body, as v2's (accounting in x-* headers)",
-                documented(f"{QUALITY_PAGE}: 'Returns: Text/JSON'"),
-                schema=bodies.COMPLETED,
-                models=("grok-imagine-image-quality",),
-                headers=_V1_HEADERS,
-            ),
-        ),
-        model_in="path",
-    ),
-    Operation(
-        "v2.submit",
-        "POST",
-        "/v2/{slug}",
-        "Queue a request; answers request_id, status_url and response_url.",
-        "submit",
-        documented(IMAGE_PAGE),
-        responses=(
-            ResponseSpec(200, "Queued", _V2, example=_SUBMIT_EXAMPLE, schema=bodies.SUBMITTED),
-        ),
-        model_in="path",
-    ),
-    Operation(
-        "v2.status",
-        "GET",
-        "/v2/requests/{request_id}/status",
-        "Poll: QUEUED, PROCESSING, COMPLETED, or FAILED (served as 422).",
-        "read",
-        documented(IMAGE_PAGE),
-        responses=(
-            ResponseSpec(200, "QUEUED, PROCESSING or COMPLETED", _V2, schema=bodies.STATUS),
-            ResponseSpec(
-                422, "FAILED, with error", documented(IMAGE_PAGE), schema=bodies.STATUS_FAILED
-            ),
-        ),
-    ),
-    Operation(
-        "v2.result",
-        "GET",
-        "/v2/requests/{request_id}",
-        "The final response body: status, error, metrics and output.",
-        "read",
-        documented(IMAGE_PAGE),
-        responses=(
-            ResponseSpec(
-                200, "status, error, metrics, output (the image URLs)", _V2, schema=bodies.RESULT
-            ),
-            ResponseSpec(422, "FAILED, with error", _V2, schema=bodies.RESULT_FAILED),
-        ),
-    ),
-    Operation(
-        "v1.poll",
-        "GET",
-        "/v1/requests/{request_id}",
-        "The older poll endpoint that submit's poll_url names; answers as v2.result.",
-        "read",
-        inferred(
-            "FACTS §3 names poll_url as kept for backward compatibility; its body is not "
-            "documented, so it answers as the v2 result does"
-        ),
-        responses=(
-            ResponseSpec(200, "As v2.result", _V2, schema=bodies.RESULT),
-            ResponseSpec(422, "FAILED, with error", _V2, schema=bodies.RESULT_FAILED),
-        ),
-    ),
-    Operation(
-        "media",
-        "GET",
-        "/media/{job_id}/{token}.{ext}",
-        "The generated image bytes an output URL points at.",
-        "media",
-        inferred(
-            "output URLs must point back at the emulator; Segmind's CDN path is not documented"
-        ),
-        responses=image_answers("The image", inferred("served by the emulator")),
-    ),
-)
-
 _405_PAGE = (
     "<html><head><title>405 Method Not Allowed</title></head><body>"
     "<center><h1>405 Method Not Allowed</h1></center></body></html>"
@@ -267,7 +156,7 @@ def _case(name: str, status: int, source: Source, message: str = "", **more: Any
     return ErrorCase(name, status, {"error": "{message}"}, source, message=message, **more)
 
 
-_400 = documented(f"{_BOTH}: 400 Invalid parameters or request format")
+_400 = documented(f"{BOTH}: 400 Invalid parameters or request format")
 
 ERRORS = {
     e.name: e
@@ -281,26 +170,29 @@ ERRORS = {
             scenario=False,
         ),
         _case(
-            "unauthorized", 401, _ERRORS, "Unauthorized. API key is invalid or may have expired..."
+            "unauthorized",
+            401,
+            ERRORS_SOURCE,
+            "Unauthorized. API key is invalid or may have expired...",
         ),
         _case(
             "missing-key",
             401,
-            _ERRORS,
+            ERRORS_SOURCE,
             "Missing Authorization or x-api-key in header",
             scenario=False,
         ),
         _case(
             "forbidden",
             403,
-            documented(f"{_BOTH}: 403 Forbidden, insufficient permissions"),
+            documented(f"{BOTH}: 403 Forbidden, insufficient permissions"),
             "Forbidden: your account or team is not permitted to use this model",
             wording=_OURS,
         ),
         _case(
             "model-not-found",
             404,
-            documented(f"{_BOTH}: 404 Model or endpoint not found"),
+            documented(f"{BOTH}: 404 Model or endpoint not found"),
             "Model not found",
             wording=_OURS,
         ),
@@ -308,22 +200,27 @@ ERRORS = {
             "request-not-found",
             404,
             {"error": "Request {request_id} not found"},
-            _V2,
+            V2,
             scenario=False,
         ),
         ErrorCase(
-            "method-not-allowed", 405, _405_PAGE, _ERRORS, content_type="text/html", scenario=False
+            "method-not-allowed",
+            405,
+            _405_PAGE,
+            ERRORS_SOURCE,
+            content_type="text/html",
+            scenario=False,
         ),
         _case(
             "insufficient-credits",
             406,
-            _ERRORS,
+            ERRORS_SOURCE,
             "Insufficient credits. Your balance is {balance} credits and this request requires "
             "{required} credits.",
             wording=_OURS,
         ),
-        _case("invalid-content-type", 406, _ERRORS, "Invalid content type"),
-        _case("model-retired", 410, _ERRORS, "This model has been retired", wording=_OURS),
+        _case("invalid-content-type", 406, ERRORS_SOURCE, "Invalid content type"),
+        _case("model-retired", 410, ERRORS_SOURCE, "This model has been retired", wording=_OURS),
         _case(
             "payload-too-large",
             413,
@@ -337,7 +234,7 @@ ERRORS = {
         _case(
             "rate-limited",
             429,
-            _ERRORS,
+            ERRORS_SOURCE,
             "Rate limit exceeded. Please try again later.",
             headers={"x-rate-limit-reset-at-utc": "{reset_at}"},
             wording=_OURS,
@@ -345,21 +242,21 @@ ERRORS = {
         _case(
             "server-error",
             500,
-            documented(f"{_BOTH}: 500 Internal server error"),
+            documented(f"{BOTH}: 500 Internal server error"),
             "Internal server error",
             wording=_OURS,
         ),
         _case(
             "bad-gateway",
             502,
-            documented(f"{_BOTH}: 502 Service temporarily unavailable"),
+            documented(f"{BOTH}: 502 Service temporarily unavailable"),
             "Bad Gateway: service temporarily unavailable",
             wording=_OURS,
         ),
         _case(
             "gateway-timeout",
             504,
-            documented(f"{_BOTH}: 504 Request timed out"),
+            documented(f"{BOTH}: 504 Request timed out"),
             "Request timed out",
             wording=_OURS,
         ),
@@ -400,7 +297,7 @@ SEGMIND = Contract(
     pages=(IMAGE_PAGE, QUALITY_PAGE),
     hosts=("api.segmind.com",),
     prefix="/segmind",
-    auth=Auth("x-api-key", None, _ERRORS),
+    auth=Auth("x-api-key", None, ERRORS_SOURCE),
     operations=OPERATIONS,
     models=MODELS,
     errors=ERRORS,
@@ -478,7 +375,7 @@ SEGMIND = Contract(
             "content type",
             "A body without Content-Type application/json (or multipart/form-data) is "
             "refused with 406 'Invalid content type'.",
-            _ERRORS,
+            ERRORS_SOURCE,
         ),
         Note(
             "visibility",

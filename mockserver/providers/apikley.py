@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from contracts import Model, check, nearest_ratio, pixel_size
 from contracts._common import XAI_RATIOS
-from contracts.apikley import APIKLEY, REQUEST
+from contracts.apikley import APIKLEY
 from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
 from mockserver.engine.inputs import InputImageError, input_image
 from mockserver.engine.webhooks import Render
@@ -23,6 +23,10 @@ from mockserver.surface import Call, Surface
 
 _LIFECYCLE = APIKLEY.lifecycle
 _COMPACT = (",", ":")
+
+
+# The task envelope (model, callBackUrl, input), as the contract describes createTask.
+_REQUEST = APIKLEY.operation("createTask").params
 
 
 def _account(call: Call) -> Account:
@@ -153,7 +157,7 @@ async def create_task(call: Call) -> Response:
         prompt=given.get("prompt") if isinstance(given, dict) else None,
         model=body.get("model"),
     )
-    top = check(REQUEST, body)
+    top = check(_REQUEST, body)
     if not top.ok:
         raise Refusal("validation-error", top.message())
     model = _model(top.values["model"])

@@ -1,0 +1,121 @@
+"""Apikley's (Kie.ai's) wire: its page, operations, callback and bodies (JSON Schema)."""
+
+from __future__ import annotations
+
+from contracts._common import image_answers
+from contracts._model import (
+    Operation,
+    Param,
+    ResponseSpec,
+    WebhookSpec,
+    documented,
+    from_facts,
+    inferred,
+)
+from contracts._schema import const, enum, integer, nullable, obj, string
+
+PAGE = "apikley-grok-imagine-text-to-image.txt"
+PAGE_SOURCE = documented(PAGE)
+KIE = from_facts("§2 Kie.ai market jobs API (docs.kie.ai, docs.apikley.ru)")
+
+_MILLIS = integer(minimum=0)
+
+RECORD_FIELDS = {
+    "taskId": string(),
+    "model": string(),
+    "state": enum("waiting", "queuing", "generating", "success", "fail"),
+    # The request as submitted, and on success {"resultUrls": [...]}, both as JSON strings.
+    "param": string(),
+    "resultJson": string(),
+    "failCode": string(),
+    "failMsg": string(),
+    "costTime": _MILLIS,
+    "completeTime": nullable(_MILLIS),
+    "createTime": _MILLIS,
+    "updateTime": nullable(_MILLIS),
+}
+
+CREATED = obj({"code": const(200), "msg": const("success"), "data": obj({"taskId": string()})})
+RECORD = obj({"code": const(200), "msg": const("success"), "data": obj(RECORD_FIELDS)})
+CALLBACK = obj(
+    {
+        "code": enum(200, 501),
+        "msg": string(),
+        "data": obj({**RECORD_FIELDS, "task_id": string()}),
+    }
+)
+
+REQUEST = (
+    Param(
+        "model",
+        "string",
+        PAGE_SOURCE,
+        description="The model name; this endpoint serves the Grok Imagine image models.",
+        required=True,
+    ),
+    Param(
+        "callBackUrl",
+        "string",
+        PAGE_SOURCE,
+        description="The URL that receives the task's result when it finishes.",
+        format="uri",
+    ),
+    Param(
+        "input", "object", PAGE_SOURCE, description="The model's input parameters.", required=True
+    ),
+)
+
+_CREATED = {"code": 200, "msg": "success", "data": {"taskId": "task_grok_12345678"}}
+OPERATIONS = (
+    Operation(
+        "createTask",
+        "POST",
+        "/api/v1/jobs/createTask",
+        "Create a Grok Imagine task; answers its taskId.",
+        "submit",
+        PAGE_SOURCE,
+        responses=(
+            ResponseSpec(
+                200,
+                "Request successful (see body code)",
+                PAGE_SOURCE,
+                example=_CREATED,
+                schema=CREATED,
+            ),
+        ),
+        model_in="body",
+        params=REQUEST,
+        model_params_at="input",
+    ),
+    Operation(
+        "recordInfo",
+        "GET",
+        "/api/v1/jobs/recordInfo",
+        "Task details: state, param, resultJson, failCode, failMsg and times.",
+        "read",
+        KIE,
+        responses=(ResponseSpec(200, "The task's record", KIE, schema=RECORD),),
+        query=(Param("taskId", "string", KIE, "The task's id.", required=True, min_length=1),),
+    ),
+    Operation(
+        "media",
+        "GET",
+        "/tempfile/{job_id}/{token}.{ext}",
+        "A result URL: the generated image, for 24 hours.",
+        "media",
+        inferred("result URLs must point back at the emulator; Kie's CDN path is not documented"),
+        responses=image_answers("The image", inferred("served by the emulator")),
+    ),
+)
+WEBHOOKS = (
+    WebhookSpec(
+        "callback",
+        "The finished task, POSTed to callBackUrl (signed when the account has a webhook key)",
+        inferred("FACTS §2: the body is inferred from third-party code"),
+        schema=CALLBACK,
+        headers={
+            "X-Webhook-Timestamp": "seconds since the epoch (signed callbacks only)",
+            "X-Webhook-Signature": "base64(HMAC-SHA256(taskId + '.' + timestamp, key))",
+        },
+    ),
+)
