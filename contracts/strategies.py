@@ -249,7 +249,7 @@ def minimal_submit(contract: Contract) -> Submit:
     if operation.model_in in ("path", "route"):
         body = _minimal_body(model.params, operation.rules)
     else:
-        top = [p for p in operation.params if p.name != operation.model_params_at]
+        top = [p for p in operation.params if p.name not in ("model", operation.model_params_at)]
         body = {"model": model.id, **_minimal_body(top, operation.rules)}
         if operation.model_params_at:
             body[operation.model_params_at] = _minimal_body(model.params)

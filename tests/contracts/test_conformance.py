@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from starlette.testclient import TestClient
 
 from contracts import CONTRACTS, NETWORK_SCENARIOS, Contract, Model, Operation
 from contracts.strategies import BrokenSubmit, Submit, broken_submits, minimal_submit, submits
-from mockserver import Emulator, ManualClock, create_app
+from mockserver import Emulator, LiveServer, ManualClock, create_app
 from mockserver.engine import Job
 from mockserver.media_route import media_link
 from tests.contracts.conformance import problems
@@ -141,6 +142,8 @@ def test_every_scenario_on_every_operation_conforms(harness: Harness) -> None:
         headers = {"X-Mock-Scenario": scenario}
         response = harness.send("POST", submit.path, body=submit.body, headers=headers)
         harness.expect_conforming(submit.operation, submit.model, response)
+        if scenario == "success":
+            assert _accepted(contract, response), response.text
         job = harness.last_job()
         harness.clock.advance(60)
         if job is not None and _accepted(contract, response):
@@ -162,3 +165,28 @@ def test_unknown_ids_and_paths_answer_in_shape(harness: Harness) -> None:
         assert response.status_code < 500
         if operation.model_in is None:
             harness.expect_conforming(operation, None, response)
+
+
+@pytest.mark.parametrize("scenario", ["success", "job-failed", "job-error"])
+@pytest.mark.parametrize("provider", ["pixazo", "apikley"])
+def test_webhook_bodies_are_the_contracts(provider: str, scenario: str) -> None:
+    from jsonschema import Draft202012Validator
+
+    from pytest_plugin.receiver import WebhookReceiver
+
+    contract = CONTRACTS[provider]
+    (hook,) = contract.webhooks
+    emulator = Emulator(clock=ManualClock(), profile="instant", seed=3)
+    submit = minimal_submit(contract)
+    with WebhookReceiver() as receiver, LiveServer(emulator) as live:
+        body = dict(submit.body)
+        headers = {**AUTH[provider], "X-Mock-Scenario": scenario}
+        if provider == "pixazo":
+            headers["X-Webhook-URL"] = receiver.url
+        else:
+            body["callBackUrl"] = receiver.url
+        answer = httpx.post(live.url(provider) + submit.path, json=body, headers=headers)
+        assert answer.status_code in (200, 202), answer.text
+        (delivered,) = receiver.wait(1)
+    errors = list(Draft202012Validator(dict(hook.schema)).iter_errors(delivered.json))
+    assert not errors, [e.message for e in errors]
