@@ -100,15 +100,28 @@ class MockApp:
             ),
         )
 
+        started = time.perf_counter()
+        recorded = False
+
+        def record() -> None:
+            # Once, and before the client can see the outcome (an answer starting, or a
+            # fault hitting the connection): a client that reads the journal once it has
+            # its answer must find the request there.
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+                self.emulator.journal.record(entry)
+
         async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
+                record()
             await send(message)
 
         transport = transport_of(send)
         if transport is not None:  # network faults act on the connection itself
             scope.setdefault("extensions", {})[TRANSPORT] = transport
-        started = time.perf_counter()
         try:
             await surface.handle(
                 scope,
@@ -116,12 +129,12 @@ class MockApp:
                 send_and_note,
                 emulator=self.emulator,
                 entry=entry,
+                record=record,
                 route_path=route_path,
                 base_url=f"{scope.get('scheme', 'http')}://{host}{root}",
             )
         finally:
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            self.emulator.journal.record(entry)
+            record()
 
     async def _nowhere(
         self, scope: Scope, receive: Receive, send: Send, host: str, path: str

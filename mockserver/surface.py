@@ -290,11 +290,15 @@ class Surface:
         *,
         emulator: Emulator,
         entry: JournalEntry,
+        record: Callable[[], None],
         route_path: str,
         base_url: str,
     ) -> None:
+        """Answer one request; `record` journals it (before a fault hits the connection)."""
         entry.provider = self.contract.provider
         response = await self._respond(scope, receive, emulator, entry, route_path, base_url)
+        if isinstance(response, FaultResponse):
+            record()
         await response(scope, receive, send)
 
     async def _respond(

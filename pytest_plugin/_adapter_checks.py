@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ class AdapterChecks:
 
         def one_generation() -> Any:
             adapter = type(self).factory(base_url, self.options.api_key, *extra)
-            if _awaitable(adapter):
+            if inspect.isawaitable(adapter):
                 return _then(adapter, lambda built: type(self).call(built, case.request))
             return type(self).call(adapter, case.request)
 
@@ -293,14 +294,8 @@ def _webhook_problems(
     return []
 
 
-def _awaitable(value: Any) -> bool:
-    import inspect
-
-    return inspect.isawaitable(value)
-
-
 async def _then(pending: Any, then: Callable[[Any], Any]) -> Any:
     value = then(await pending)
-    if _awaitable(value):
+    if inspect.isawaitable(value):
         value = await value
     return value
