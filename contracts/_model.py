@@ -163,6 +163,15 @@ class Operation:
     headers: tuple[Param, ...] = ()
     rules: tuple[Rule, ...] = ()
 
+    def path_for(self, model: Model) -> str:
+        """Where a submit for `model` goes: its route, or the path with the model id in it."""
+        if self.model_in == "route":
+            return model.route
+        if self.model_in == "path":
+            start, end = self.path.index("{"), self.path.index("}")
+            return self.path[:start] + model.id + self.path[end + 1 :]
+        return self.path
+
 
 @dataclass(frozen=True)
 class Model:

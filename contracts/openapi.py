@@ -149,16 +149,10 @@ def _paths(contract: Contract) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for operation in contract.operations:
         method = operation.method.lower()
-        if operation.model_in == "path":
-            (slot,) = _TEMPLATE.findall(operation.path)
+        if operation.model_in in ("path", "route"):
             for model in contract.models.values():
-                path = operation.path.replace("{" + slot + "}", model.id)
+                path = operation.path_for(model)
                 paths.setdefault(path, {})[method] = _operation(contract, operation, model, path)
-        elif operation.model_in == "route":
-            for model in contract.models.values():
-                paths.setdefault(model.route, {})[method] = _operation(
-                    contract, operation, model, model.route
-                )
         else:
             paths.setdefault(operation.path, {})[method] = _operation(
                 contract, operation, None, operation.path

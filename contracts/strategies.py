@@ -170,16 +170,6 @@ def submit_models(contract: Contract) -> list[Model]:
     return [m for m in contract.models.values() if m.task != "upscale"]
 
 
-def _path(operation: Operation, model: Model) -> str:
-    if operation.model_in == "route":
-        return model.route
-    if operation.model_in == "path":
-        start = operation.path.index("{")
-        end = operation.path.index("}", start)
-        return operation.path[:start] + model.id + operation.path[end + 1 :]
-    return operation.path
-
-
 def _body_strategy(
     contract: Contract, operation: Operation, model: Model
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -207,7 +197,7 @@ def submits(
         for model in submit_models(contract):
             options.append(
                 _body_strategy(contract, operation, model).map(
-                    _maker(operation, model, _path(operation, model))
+                    _maker(operation, model, operation.path_for(model))
                 )
             )
     return st.one_of(options)
@@ -253,7 +243,7 @@ def minimal_submit(contract: Contract) -> Submit:
         body = {"model": model.id, **_minimal_body(top, operation.rules)}
         if operation.model_params_at:
             body[operation.model_params_at] = _minimal_body(model.params)
-    return Submit(operation, model, _path(operation, model), body)
+    return Submit(operation, model, operation.path_for(model), body)
 
 
 # -- broken bodies ------------------------------------------------------------------

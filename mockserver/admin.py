@@ -80,6 +80,16 @@ def _query(request: Request, name: str) -> int | None:
     return int(raw)
 
 
+async def _table(request: Request, replace: Callable[[list[dict[str, Any]]], None]) -> None:
+    """A PUT of `{"entries": [...]}` replaces a table (chaos, latency); a GET reads it."""
+    if request.method != "PUT":
+        return
+    entries = (await _json(request, {"entries"})).get("entries", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise _BadRequest("'entries' must be a list of objects")
+    replace(entries)
+
+
 def _token_ok(request: Request, token: str) -> bool:
     given = request.headers.get("x-admin-token")
     if given is None:
@@ -176,19 +186,11 @@ def build_admin(app: MockApp) -> ASGIApp:
         return json_response({"deleted": rule_id})
 
     async def chaos(request: Request) -> Response:
-        if request.method == "PUT":
-            entries = (await _json(request, {"entries"})).get("entries", [])
-            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                raise _BadRequest("'entries' must be a list of objects")
-            emulator.set_chaos(entries)
+        await _table(request, emulator.set_chaos)
         return json_response({"entries": [e.to_dict() for e in emulator.director.chaos.entries]})
 
     async def latency(request: Request) -> Response:
-        if request.method == "PUT":
-            entries = (await _json(request, {"entries"})).get("entries", [])
-            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-                raise _BadRequest("'entries' must be a list of objects")
-            emulator.set_latency(entries)
+        await _table(request, emulator.set_latency)
         return json_response({"entries": [e.to_dict() for e in emulator.director.latency.entries]})
 
     async def account(request: Request) -> Response:

@@ -82,9 +82,9 @@ class FaultResponse:
         # Let the server see the connection is gone before it looks for an answer.
         await asyncio.sleep(0)
 
-    async def _truncated(self, transport: Any, send: Send) -> None:
+    async def _start(self, send: Send) -> bytes:
+        """Send the real answer's status and headers; its body is for the fault to spoil."""
         assert self.inner is not None
-        body = bytes(self.inner.body)
         await send(
             {
                 "type": "http.response.start",
@@ -92,21 +92,17 @@ class FaultResponse:
                 "headers": self.inner.raw_headers,
             }
         )
+        return bytes(self.inner.body)
+
+    async def _truncated(self, transport: Any, send: Send) -> None:
+        body = await self._start(send)
         await send(
             {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
         )
         transport.close()
 
     async def _slow(self, transport: Any, send: Send) -> None:
-        assert self.inner is not None
-        body = bytes(self.inner.body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.inner.status_code,
-                "headers": self.inner.raw_headers,
-            }
-        )
+        body = await self._start(send)
         for start in range(0, len(body), _CHUNK):
             if transport.is_closing():  # the client gave up; nobody is left to dribble to
                 return

@@ -26,6 +26,7 @@ from mockserver.engine import (
     Account,
     Choice,
     Emulator,
+    Job,
     JournalEntry,
     MockUsageError,
     Refusal,
@@ -123,6 +124,22 @@ class Call:
     def warn(self, message: str) -> None:
         """Tell the client (in `X-Mock-Warning`) and the journal what was let through."""
         self.warnings.append(message)
+
+    def ignore_unknown(self, names: Sequence[str]) -> None:
+        """Fields the provider does not know: ignored, as a gateway would, but named."""
+        if names:
+            self.warn(f"{UNKNOWN_FIELDS}: {', '.join(names)}")
+
+    def open_job(self, **details: Any) -> Job:
+        """Accept a job for this call: its provider, operation and X-Mock-Profile filled in."""
+        job = self.emulator.open_job(
+            provider=self.provider,
+            operation=self.operation.id,
+            profile=self.profile(),
+            **details,
+        )
+        self.entry.job_id = job.id
+        return job
 
     def early_refusal(self) -> None:
         """Answer a refusal named by header before reading the body.
@@ -243,6 +260,8 @@ class Call:
         return self.base_url + path
 
 
+# How an unknown request field is named in X-Mock-Warning (adapter checks look for it).
+UNKNOWN_FIELDS = "ignored unknown parameter(s)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contracts import NETWORK_SCENARIOS, OUTCOME_SCENARIOS, SCENARIOS, Contract, Model, Param
+from contracts import NETWORK_SCENARIOS, SCENARIOS, Contract, Model, Param
 from contracts.strategies import valid_value
 
 # The neutral fields, and the names providers give them.
@@ -20,7 +20,6 @@ _FIELDS = {
 NEUTRAL_FIELDS = ("prompt", *_FIELDS)
 # A request for more images than this only makes examples slower, not more telling.
 _MAX_N = 4
-_PROMPT_ALPHABET = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.'-"
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def requests(
             drawn[neutral] = st.sampled_from([v for v in param.enum if v != "auto"])
         else:
             drawn[neutral] = valid_value(param)
-    prompt = st.text(_PROMPT_ALPHABET, min_size=1, max_size=30).filter(str.strip)
+    prompt = valid_value(next(p for p in model_params(contract, model) if p.name == "prompt"))
     return st.builds(ImageRequest, prompt=prompt, **drawn)
 
 
@@ -84,11 +83,7 @@ def requests(
 
 def failed_outcomes(contract: Contract) -> list[str]:
     """Job endings an adapter must report as errors."""
-    return sorted(
-        n
-        for n in OUTCOME_SCENARIOS | set(contract.outcomes)
-        if n in contract.outcomes and contract.outcomes[n].kind != "succeeded"
-    )
+    return sorted(n for n, outcome in contract.outcomes.items() if outcome.kind != "succeeded")
 
 
 def permanent_refusals(contract: Contract) -> list[str]:

@@ -15,6 +15,7 @@ import httpx
 from contracts import Contract, Model, pixel_size
 from mockserver.engine import Job, JournalEntry
 from mockserver.engine.journal import describe
+from mockserver.surface import UNKNOWN_FIELDS
 from pytest_plugin._adapter_cases import ImageRequest, model_params
 from pytest_plugin._adapter_run import Run
 from pytest_plugin._controller import GrokMock
@@ -169,12 +170,11 @@ def request_problems(contract: Contract, run: Run) -> list[str]:
     """Every request must be one the provider takes, and media fetched while it lives."""
     problems = []
     for entry in run.entries:
-        caused = entry.scenario_source == "rule"
-        if entry.error and not caused and not entry.error.startswith("network fault"):
+        if entry.error and entry.scenario_source != "rule":  # not a trouble the checks caused
             problems.append(
                 f"sent a request the provider refused: {describe(entry)}: {entry.error}"
             )
-        unknown = [w for w in entry.warnings if "unknown parameter" in w]
+        unknown = [w for w in entry.warnings if w.startswith(UNKNOWN_FIELDS)]
         if unknown:
             problems.append(
                 f"sent fields the provider does not know: {describe(entry)}: {unknown[0]}"

@@ -53,7 +53,7 @@ class Director:
         # Bytes for garbage answers: seeded, so a replayed run sends the same garbage.
         self.noise = random.Random(f"grok-imagine-mock/noise/{seed}")
 
-    def _contract(self, provider: str) -> Contract:
+    def contract(self, provider: str) -> Contract:
         try:
             return self.contracts[provider]
         except KeyError:
@@ -62,7 +62,7 @@ class Director:
 
     def check(self, scenario: str, provider: str | None, operation: str | None) -> None:
         """Refuse a scenario the provider cannot show, or an operation that cannot play it."""
-        providers = [self._contract(provider)] if provider else list(self.contracts.values())
+        providers = [self.contract(provider)] if provider else list(self.contracts.values())
         if not any(scenario in self.available[c.provider] for c in providers):
             names = sorted({n for c in providers for n in self.available[c.provider]})
             raise UnknownScenario(scenario, provider or "any served provider", names)
@@ -124,7 +124,7 @@ class Director:
             if isinstance(entry, Mapping):
                 entry = _entry(LatencyEntry, entry, "latency")
             if entry.provider is not None:
-                self._contract(entry.provider)
+                self.contract(entry.provider)
             checked.append(entry)
         self.latency.set(checked)
 

@@ -134,11 +134,7 @@ class Emulator:
         return self.clock.now()
 
     def contract(self, provider: str) -> Contract:
-        try:
-            return self.contracts[provider]
-        except KeyError:
-            known = ", ".join(self.contracts)
-            raise MockUsageError(f"provider {provider!r} is not served; served: {known}") from None
+        return self.director.contract(provider)
 
     # -- scenarios (the director decides) -----------------------------------
 

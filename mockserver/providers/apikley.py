@@ -166,9 +166,7 @@ async def create_task(call: Call) -> Response:
         raise Refusal("validation-error", inner.message())
     media, failure = await _media(call, model, inner.values, account)
     emulator = call.emulator
-    job = emulator.open_job(
-        provider="apikley",
-        operation="createTask",
+    job = call.open_job(
         model=model.id,
         account=account,
         params=body,
@@ -177,13 +175,9 @@ async def create_task(call: Call) -> Response:
         choice=choice,
         job_id=f"task_grok_{emulator.ids.hex(16)}",
         failure=failure,
-        profile=call.profile(),
         extra={"param": json.dumps(body, separators=_COMPACT, ensure_ascii=False)},
     )
-    call.entry.job_id = job.id
-    ignored = top.unknown + inner.unknown
-    if ignored:
-        call.warn(f"ignored unknown parameter(s): {', '.join(ignored)}")
+    call.ignore_unknown(top.unknown + inner.unknown)
     if "callBackUrl" in top.values:
         emulator.attach_webhook(
             job, top.values["callBackUrl"], _callback(emulator, call.base_url, job)

@@ -95,9 +95,10 @@ def _checked(call: Call, body: dict[str, Any], params: tuple[Param, ...]) -> dic
     checked = check(params, body)
     if not checked.ok:
         raise _refuse(checked)
-    ignored = checked.unknown + [n for n in _NOT_EMULATED if n in checked.values]
-    if ignored:
-        call.warn(f"ignored parameter(s): {', '.join(ignored)}")
+    call.ignore_unknown(checked.unknown)
+    not_emulated = [n for n in _NOT_EMULATED if n in checked.values]
+    if not_emulated:
+        call.warn(f"ignored parameter(s) the emulator does not emulate: {', '.join(not_emulated)}")
     return checked.values
 
 
@@ -134,20 +135,16 @@ async def _open(
     size = pixel_size(ratio, values["resolution"])
     emulator = call.emulator
     deferred = bool(values["deferred"])
-    job = emulator.open_job(
-        provider=call.provider,
-        operation=call.operation.id,
+    job = call.open_job(
         model=model.id,
         account=account,
         params=body,
         media=MediaRequest(size.width, size.height, "jpeg", values["n"]),
         price_per_image=model.price_per_image,
         choice=choice,
-        profile=call.profile(),
         sync=not deferred,
         extra={"deferred": deferred, "response_format": values["response_format"]},
     )
-    call.entry.job_id = job.id
     if deferred:
         return json_response({"request_id": job.id}, headers=_headers(call))
     await emulator.wait_sync(job)

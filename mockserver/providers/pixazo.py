@@ -139,9 +139,7 @@ async def submit(call: Call) -> Response:
     values = checked.values
     media, failure = await _media(call, values)
     emulator = call.emulator
-    job = emulator.open_job(
-        provider="pixazo",
-        operation="submit",
+    job = call.open_job(
         model=model.id,
         account=account,
         params=body,
@@ -150,12 +148,9 @@ async def submit(call: Call) -> Response:
         choice=choice,
         job_id=f"{model.id}_{emulator.ids.uuid7(emulator.clock.now())}",
         failure=failure,
-        profile=call.profile(),
         extra={"sync_mode": values["sync_mode"], "route": model.route},
     )
-    call.entry.job_id = job.id
-    if checked.unknown:
-        call.warn(f"ignored unknown parameter(s): {', '.join(checked.unknown)}")
+    call.ignore_unknown(checked.unknown)
     if hook is not None:
         emulator.attach_webhook(job, hook, _renderer(emulator, call.base_url, job))
     body = {

@@ -73,9 +73,7 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
     if failure is not None and sync:
         raise Refusal("validation-error", failure)
     price = QUALITY_MODE_PRICE if values.get("mode") == "quality" else model.price_per_image
-    job = call.emulator.open_job(
-        provider="segmind",
-        operation=call.operation.id,
+    job = call.open_job(
         model=model.id,
         account=account,
         params=body,
@@ -83,12 +81,9 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
         price_per_image=price,
         choice=choice,
         failure=failure,
-        profile=call.profile(),
         sync=sync,
     )
-    call.entry.job_id = job.id
-    if checked.unknown:
-        call.warn(f"ignored unknown parameter(s): {', '.join(checked.unknown)}")
+    call.ignore_unknown(checked.unknown)
     return model, job
 
 

@@ -10,16 +10,7 @@ import pytest
 from segmind_httpx import SegmindImages
 
 from pytest_plugin.adapters import ImageRequest, adapter_contract
-
-
-def everything(adapter: Any, request: ImageRequest) -> Any:
-    return adapter.generate(
-        request.prompt,
-        n=request.n,
-        aspect_ratio=request.aspect_ratio,
-        resolution=request.resolution,
-        output_format=request.output_format,
-    )
+from tests.adapters.test_reference_adapters import everything
 
 
 class AsyncXai:

@@ -155,6 +155,16 @@ TestBroken = adapter_contract(
         "retries_what_can_pass",
         ["*retried 0.000 s after a failure; min_backoff is 0.1 s*"],
     ),
+    "sends a field the provider does not know": (
+        """
+def with_style(adapter, r):
+    return adapter.generate(r.prompt, n=r.n, style="cinematic")
+
+TestBroken = adapter_contract("segmind", SegmindImages, with_style, retries=3, vary=["n"])
+""",
+        "images_asked_for",
+        ["*sent fields the provider does not know*: ignored unknown parameter(s): style*"],
+    ),
     "drops the number of images": (
         """
 def one_image(adapter, r):

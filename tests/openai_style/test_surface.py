@@ -363,3 +363,13 @@ def test_images_items_are_checked_field_by_field(client: TestClient) -> None:
     response = post(client, "xai", EDIT, body)
     assert response.status_code == 422  # a wrong type does not deserialize: 422 on xAI
     assert response.json()["error"] == "'images[0].url' must be a string, got array of 3 items"
+
+
+def test_unknown_fields_are_named_apart_from_unemulated_ones(client: TestClient) -> None:
+    body = {"prompt": "y", "colour": "red", "storage_options": {}}
+    response = post(client, "xai", GEN, body)
+    assert response.status_code == 200
+    assert response.headers["x-mock-warning"] == (
+        "ignored unknown parameter(s): colour; "
+        "ignored parameter(s) the emulator does not emulate: storage_options"
+    )
