@@ -32,7 +32,7 @@ from contracts._model import (
 from contracts._validate import Checked, Problem, check, describe, is_http_url
 from contracts.agtcloud import AGTCLOUD
 from contracts.apikley import APIKLEY
-from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size
+from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size, producible_sizes
 from contracts.pixazo import PIXAZO
 from contracts.scenarios import (
     NETWORK_SCENARIOS,
@@ -92,4 +92,5 @@ __all__ = [
     "is_http_url",
     "nearest_ratio",
     "pixel_size",
+    "producible_sizes",
 ]

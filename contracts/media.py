@@ -91,3 +91,13 @@ def nearest_ratio(width: int, height: int, candidates: tuple[str, ...] | None = 
         return abs(math.log(size.width / size.height) - target)
 
     return min(names, key=distance)
+
+
+def producible_sizes() -> frozenset[tuple[int, int]]:
+    """Every (width, height) some provider can answer with: each ratio at each resolution."""
+    return frozenset(
+        (size.width, size.height)
+        for ratio in SIZES
+        for resolution in ("1k", "1.5k", "2k")
+        for size in (pixel_size(ratio, resolution),)
+    )

@@ -3,10 +3,12 @@ accounts, journal, jobs, webhook deliveries, contracts, and its own OpenAPI docu
 
 from __future__ import annotations
 
-import json
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,12 +18,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts import SCENARIOS
 from contracts.openapi import openapi_document
 from mockserver.admin_openapi import ADMIN_OPENAPI
-from mockserver.engine import PROFILES, Emulator, MockUsageError
+from mockserver.engine import PROFILES, MockUsageError, Refusal
 from mockserver.engine.journal import JournalMismatch
 from mockserver.responses import json_response
+from mockserver.surface import parse_json
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
+
+log = logging.getLogger("mockserver")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 _RULE_FIELDS = {
@@ -50,9 +55,9 @@ async def _json(request: Request, allowed: set[str] | None = None) -> dict[str, 
     body: Any = {}
     if raw.strip():
         try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _BadRequest(f"request body is not valid JSON: {exc}") from None
+            body = parse_json(raw)
+        except Refusal as refusal:
+            raise _BadRequest(refusal.message or "request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise _BadRequest("request body must be a JSON object")
     if allowed is not None:
@@ -90,26 +95,102 @@ async def _table(request: Request, replace: Callable[[list[dict[str, Any]]], Non
     replace(entries)
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class AdminPolicy:
+    """Who may use the admin API.
+
+    - `token`: required (X-Admin-Token or Authorization: Bearer) except on the open
+      endpoints (health, the OpenAPI documents);
+    - `hosts`: the Host names it answers to; a request naming another host is refused,
+      as a DNS-rebinding page would send. None answers to any (an in-process app, or a
+      server on a wildcard address, which always has a token).
+    Whatever the host, a request a browser marks as cross-origin (an `Origin` that is
+    not the server's own, or `Sec-Fetch-Site: cross-site`) is refused.
+    """
+
+    token: str | None = None
+    hosts: frozenset[str] | None = None
+
+    @classmethod
+    def listening(
+        cls, host: str, token: str | None, extra_hosts: Collection[str] = ()
+    ) -> AdminPolicy:
+        """The policy for a server bound to `host`."""
+        bare = host.strip("[]").lower()
+        if bare in ("", "0.0.0.0", "::"):
+            return cls(token, None)
+        names = {bare, *(h.lower() for h in extra_hosts)}
+        if bare in _LOOPBACK_NAMES or bare.startswith("127."):
+            names |= _LOOPBACK_NAMES
+        return cls(token, frozenset(names))
+
+    def refusal(self, request: Request, *, open_to_all: bool) -> Response | None:
+        """The answer refusing `request`, or None when it may go on."""
+        host = request.headers.get("host", "")
+        name = _hostname(host)
+        if self.hosts is not None and name not in self.hosts:
+            allowed = ", ".join(sorted(self.hosts))
+            message = (
+                f"the admin API answers to {allowed} only, not {name!r} (a page that rebinds "
+                "a name to this address would send that); add the name with --admin-host"
+            )
+            return json_response({"error": message}, 403)
+        origin = request.headers.get("origin")
+        site = request.headers.get("sec-fetch-site", "")
+        if (origin is not None and _origin_host(origin) != host.lower()) or site in (
+            "cross-site",
+            "same-site",
+        ):
+            message = f"cross-origin admin requests are refused (Origin {origin or site!r})"
+            return json_response({"error": message}, 403)
+        if self.token and not open_to_all and not _token_ok(request, self.token):
+            message = "the admin API requires the header X-Admin-Token (grok-mock prints it)"
+            return json_response({"error": message}, 401)
+        return None
+
+
+def _hostname(host: str) -> str:
+    host = host.lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")]
+    name, _, port = host.rpartition(":")
+    return name if name and port.isdigit() else host
+
+
+def _origin_host(origin: str) -> str | None:
+    parts = urlsplit(origin)
+    return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
 def _token_ok(request: Request, token: str) -> bool:
     given = request.headers.get("x-admin-token")
     if given is None:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         given = value if scheme.lower() == "bearer" else None
-    return given is not None and secrets.compare_digest(given, token)
+    # Headers arrive as latin-1 text: compare the bytes, whatever characters they hold.
+    return given is not None and secrets.compare_digest(
+        given.encode("latin-1", "replace"), token.encode("utf-8")
+    )
 
 
-def _guarded(emulator: Emulator, endpoint: Endpoint, *, open_to_all: bool = False) -> Endpoint:
+def _guarded(policy: AdminPolicy, endpoint: Endpoint, *, open_to_all: bool = False) -> Endpoint:
     async def run(request: Request) -> Response:
-        token = emulator.settings.admin_token
-        if token and not open_to_all and not _token_ok(request, token):
-            message = "the admin API requires the header X-Admin-Token (grok-mock prints it)"
-            return json_response({"error": message}, 401)
+        refused = policy.refusal(request, open_to_all=open_to_all)
+        if refused is not None:
+            return refused
         try:
             return await endpoint(request)
         except _BadRequest as exc:
             return json_response({"error": exc.message}, exc.status)
         except (MockUsageError, TypeError) as exc:
             return json_response({"error": str(exc)}, 400)
+        except Exception as exc:  # the safety net: an emulator bug still answers in JSON
+            log.exception("emulator error in the admin API at %s", request.url.path)
+            message = f"internal emulator error ({type(exc).__name__}): {exc}"
+            return json_response({"error": message}, 500, {"x-mock-error": "emulator-bug"})
 
     return run
 
@@ -237,10 +318,10 @@ def build_admin(app: MockApp) -> ASGIApp:
 
     async def job(request: Request) -> Response:
         job_id = request.path_params["job_id"]
-        found = emulator.job(job_id)
+        found = emulator.job_summary(job_id)
         if found is None:
             raise _BadRequest(f"no live job {job_id!r} (unknown, or past its retention)", 404)
-        return json_response(found.summary(emulator.clock.now()))
+        return json_response(found)
 
     async def webhooks(request: Request) -> Response:
         found = emulator.webhooks.deliveries(request.query_params.get("job_id"))
@@ -259,7 +340,7 @@ def build_admin(app: MockApp) -> ASGIApp:
 
     def route(path: str, endpoint: Endpoint, *methods: str, open_to_all: bool = False) -> Route:
         return Route(
-            path, _guarded(emulator, endpoint, open_to_all=open_to_all), methods=list(methods)
+            path, _guarded(app.admin, endpoint, open_to_all=open_to_all), methods=list(methods)
         )
 
     routes = [

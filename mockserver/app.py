@@ -10,16 +10,21 @@ Every request to a provider surface is journaled.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.admin import build_admin
+from mockserver.admin import AdminPolicy, build_admin
 from mockserver.engine import Emulator, JournalEntry
 from mockserver.engine.journal import redact_headers
 from mockserver.faults import TRANSPORT, transport_of
+from mockserver.outbound import HttpOutbound
 from mockserver.providers import SURFACES
 from mockserver.responses import json_response
 from mockserver.surface import Surface
+
+# Real seconds a shutting-down server gives webhooks that are due to go out.
+DRAIN_SECONDS = 0.5
 
 ADMIN_PREFIX = "__mock"
 
@@ -42,18 +47,44 @@ def _hostname(host: str) -> str:
 
 
 class MockApp:
-    def __init__(self, emulator: Emulator) -> None:
+    """Serves one emulator. `admin` says who may use the admin API (in process, any
+    Host); `on_shutdown`, when given, is told what became of pending webhooks when a
+    server running this app (with lifespan on) shuts down."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        *,
+        admin: AdminPolicy | None = None,
+        on_shutdown: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.emulator = emulator
+        if emulator.outbound is None:
+            emulator.outbound = HttpOutbound()
+        self.admin = admin or AdminPolicy(token=emulator.settings.admin_token)
         self.surfaces: dict[str, Surface] = {p: SURFACES[p] for p in emulator.contracts}
         self._by_host = {h: s for s in self.surfaces.values() for h in s.contract.hosts}
         self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
         self._admin = build_admin(self)
+        self._on_shutdown = on_shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._on_shutdown is not None:
+                    sent, dropped = await self.emulator.webhooks.drain(DRAIN_SECONDS)
+                    self._on_shutdown(sent, dropped)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     def base_urls(self, origin: str) -> dict[str, str]:
         """Where each provider surface is mounted under `origin` (scheme://host:port)."""
@@ -96,7 +127,8 @@ class MockApp:
             path=scope["path"] + ("?" + query.decode("latin-1") if query else ""),
             host=host,
             request_headers=redact_headers(
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+                ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+                self.emulator.settings.journal_header_bytes,
             ),
         )
 
@@ -146,16 +178,6 @@ class MockApp:
             "admin": f"{origin}/{ADMIN_PREFIX}",
         }
         await json_response(body, 404)(scope, receive, send)
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def create_app(emulator: Emulator | None = None) -> MockApp:

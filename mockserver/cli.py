@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import json
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -44,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
         "--admin-token",
         help="required as X-Admin-Token on the admin API (one is made up when listening "
         "beyond loopback without one)",
+    )
+    serve.add_argument(
+        "--admin-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the admin API answers to besides the address it listens on "
+        "(repeatable; other Host headers are refused, as DNS rebinding would send)",
     )
     serve.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
@@ -83,19 +89,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["allowed_hosts"] = (*settings.allowed_hosts, *args.allow_host)
     if args.admin_token:
         changes["admin_token"] = args.admin_token
-    if not settings.admin_token and not args.admin_token and not _loopback(args.host):
-        # Beyond loopback anyone could reset or reconfigure the server: require a token.
-        changes["admin_token"] = secrets.token_urlsafe(18)
+    if args.admin_host:
+        changes["admin_hosts"] = (*settings.admin_hosts, *args.admin_host)
     return dataclasses.replace(settings, **changes) if changes else settings
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _serve(args: argparse.Namespace) -> int:

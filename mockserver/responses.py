@@ -27,10 +27,22 @@ _FALLBACKS = {
 }
 
 
+def json_bytes(body: Any) -> bytes:
+    """Standard JSON (never NaN); text that cannot be UTF-8 (a lone surrogate that reached
+    an admin field) is written as a \\u escape instead, which is still valid JSON."""
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=_COMPACT).encode()
+    except UnicodeEncodeError:
+        return json.dumps(body, allow_nan=False, separators=_COMPACT).encode()
+
+
+_COMPACT = (",", ":")
+
+
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    data = json_bytes(body)
     return Response(data, status, headers=dict(headers or {}), media_type="application/json")
 
 

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from mockserver.admin import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
 from mockserver.engine import Emulator
 
 if TYPE_CHECKING:
     import uvicorn
 
+# Real seconds open requests (a `hang` fault, a slow sync call) get once asked to stop.
+GRACE_SECONDS = 1
+
 
 class ServeError(RuntimeError):
     pass
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_policy(emulator: Emulator, host: str) -> AdminPolicy:
+    """One token policy for every way of serving: the configured token; else, beyond
+    loopback, a made-up one (anyone who can reach the port could reset the server)."""
+    token = emulator.settings.admin_token
+    if token is None and not is_loopback(host):
+        token = secrets.token_urlsafe(18)
+    return AdminPolicy.listening(host, token, emulator.settings.admin_hosts)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -46,17 +71,21 @@ def origin_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def _server(app: MockApp, log_level: str, access_log: bool) -> uvicorn.Server:
+def _server(
+    app: MockApp, log_level: str, access_log: bool, *, lifespan: bool = False
+) -> uvicorn.Server:
     import uvicorn
 
     config = uvicorn.Config(
         app,
         log_level=log_level,
         access_log=access_log,
-        lifespan="off",
+        lifespan="on" if lifespan else "off",
         # The emulator's own admin API is the way in; no server header games.
         server_header=False,
         date_header=True,
+        # A `hang` fault never ends on its own: shutdown must not wait for it.
+        timeout_graceful_shutdown=GRACE_SECONDS,
     )
     return uvicorn.Server(config)
 
@@ -68,10 +97,23 @@ def serve(
     port: int = 8000,
     log_level: str = "warning",
     access_log: bool = False,
-    announce: Any = print,
+    announce: Callable[[str], Any] = print,
 ) -> None:
-    """Serve in the foreground until interrupted, after announcing every base URL."""
-    app = MockApp(emulator)
+    """Serve in the foreground until interrupted, after announcing every base URL.
+
+    On SIGTERM or Ctrl-C open requests get GRACE_SECONDS, webhooks that are due get
+    half a second, and what is still pending is journaled as dropped and counted.
+    """
+
+    def stopped(sent: int, dropped: int) -> None:
+        if sent or dropped:
+            announce(
+                f"grok-imagine-mock: shutting down; {sent} due webhook(s) sent, "
+                f"{dropped} pending dropped (journaled)"
+            )
+
+    policy = admin_policy(emulator, host)
+    app = MockApp(emulator, admin=policy, on_shutdown=stopped)
     sock = bind(host, port)
     origin = origin_of(sock)
     announce(f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})")
@@ -79,10 +121,9 @@ def serve(
         hosts = ", ".join(emulator.contracts[provider].hosts)
         announce(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
     announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}")
-    token = emulator.settings.admin_token
-    if token:
-        announce(f"  the admin API requires the header X-Admin-Token: {token}")
-    _server(app, log_level, access_log).run(sockets=[sock])
+    if policy.token:
+        announce(f"  the admin API requires the header X-Admin-Token: {policy.token}")
+    _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
 
 
 class LiveServer:
@@ -101,7 +142,10 @@ class LiveServer:
         log_level: str = "warning",
     ) -> None:
         self.emulator = emulator or Emulator()
-        self.app = MockApp(self.emulator)
+        policy = admin_policy(self.emulator, host)
+        # Required on the admin API when set (always, beyond loopback).
+        self.admin_token = policy.token
+        self.app = MockApp(self.emulator, admin=policy)
         self._host = host
         self._port = port
         self._log_level = log_level

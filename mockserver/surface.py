@@ -32,7 +32,8 @@ from mockserver.engine import (
     Refusal,
     format_amount,
 )
-from mockserver.engine.journal import key_fingerprint, key_hint, summarize
+from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
+from mockserver.engine.journal import bounded, key_fingerprint, key_hint
 from mockserver.engine.scenarios import RequestFacts
 from mockserver.faults import AFTER_HANDLING, FaultResponse, NetworkFault
 from mockserver.responses import render_refusal
@@ -67,6 +68,7 @@ class Call:
 
     __slots__ = (
         "_body_read",
+        "_raw",
         "account",
         "base_url",
         "contract",
@@ -103,6 +105,7 @@ class Call:
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
         self._body_read = False
+        self._raw = b""
 
     @property
     def provider(self) -> str:
@@ -162,7 +165,7 @@ class Call:
     def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
         """The scenario for this call; raises the refusal or network fault if it is one."""
         facts = self.facts(prompt=prompt, model=model)
-        choice = self.emulator.director.choose(facts, header=self.header("x-mock-scenario"))
+        choice = self.emulator.choose(facts, header=self.header("x-mock-scenario"))
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
         if choice.scenario in NETWORK_SCENARIOS:
@@ -202,7 +205,8 @@ class Call:
                 raise Refusal("payload-too-large", _too_large(size, limit))
             chunks.append(chunk)
         self._body_read = True
-        return b"".join(chunks)
+        self._raw = b"".join(chunks)
+        return self._raw
 
     async def finish_reading(self) -> None:
         """Take whatever the client is still sending, so the connection can fail cleanly."""
@@ -217,20 +221,17 @@ class Call:
         raw = await self.body_bytes()
         if not raw.strip():
             raise Refusal("malformed-body", "Request body is empty; expected a JSON object")
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise Refusal(
-                "malformed-body", f"Request body is not valid JSON: {exc.msg} ({where})"
-            ) from None
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
+        body = parse_json(raw)
         if not isinstance(body, dict):
             kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(body), "a value")
             raise Refusal("malformed-body", f"Request body must be a JSON object, got {kind}")
-        self.entry.body = summarize(body)
+        self.journal_body(body)
         return body
+
+    def journal_body(self, body: Any) -> None:
+        """Journal the parsed body, within the journal's byte limit."""
+        limit = self.emulator.settings.journal_body_bytes
+        self.entry.body = bounded(body, limit, self._raw or None)
 
     async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
         """A multipart body as the JSON object it stands for.
@@ -245,6 +246,8 @@ class Call:
         types = {p.name: p.type for p in params}
         try:
             form = await self.request.form(max_part_size=limit)
+        except ClientDisconnect:
+            raise
         except Exception as exc:  # multipart's parser raises several unrelated types
             raise Refusal("malformed-body", f"Request body is not valid multipart: {exc}") from None
         body: dict[str, Any] = {}
@@ -253,11 +256,85 @@ class Call:
                 body[name] = _from_text(value, types.get(name))
             else:
                 body[name] = base64.b64encode(await value.read()).decode("ascii")
-        self.entry.body = summarize(body)
+        where = _surrogate_in(body)
+        if where is not None:
+            raise Refusal("malformed-body", f"'{where}' {_SURROGATE}")
+        self.journal_body(body)
         return body
+
+    async def read_image(self, text: str, field: str) -> tuple[ImageInfo | None, str | None]:
+        """An input image's size, and the failure it will cause (None if it is readable).
+
+        A URL the emulator may not fetch is named in X-Mock-Warning, never silently
+        skipped; the caller keeps the ratio it was asked for.
+        """
+        try:
+            return await input_image(self.emulator, text), None
+        except InputImageError as exc:
+            return None, f"Invalid value for '{field}': {exc}"
+        except NotFetched as skipped:
+            self.warn(f"{field}: {skipped}; the output keeps the requested aspect ratio")
+            return None, None
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+
+_SURROGATE = "holds a lone UTF-16 surrogate, which is not valid Unicode"
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (JSON has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON, as the providers' own parsers are: no NaN, no Infinity, no numbers
+    past float range, no lone surrogates; anything else is the malformed-body refusal."""
+    try:
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise Refusal(
+            "malformed-body", f"Request body is not valid JSON: {exc.msg} ({where})"
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
+    if _MAYBE_SURROGATE.search(raw):
+        found = _surrogate_in(body)
+        if found is not None:
+            message = f"Request body is not valid JSON: '{found}' {_SURROGATE}"
+            raise Refusal("malformed-body", message)
+    return body
+
+
+def _surrogate_in(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a lone surrogate, if any."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(the body)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = _surrogate_in(key, where) or _surrogate_in(item, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _surrogate_in(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 # How an unknown request field is named in X-Mock-Warning (adapter checks look for it).
@@ -277,12 +354,15 @@ def _from_text(value: str, kind: str | None) -> Any:
         if kind == "integer":
             return int(value)
         if kind == "number":
-            return float(value)
+            return _finite(value) if value.strip().lower() not in _NOT_NUMBERS else value
     except ValueError:
         return value
     if kind == "boolean" and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
+
+
+_NOT_NUMBERS = ("nan", "+nan", "-nan")
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -359,7 +439,7 @@ class Surface:
 
     async def _run(self, handler: Handler, call: Call) -> Response | FaultResponse:
         emulator = call.emulator
-        delay = emulator.director.latency.delay(call.facts())
+        delay = emulator.delay(call.facts())
         if delay > 0:
             await emulator.clock.sleep(delay)
         try:
@@ -390,6 +470,10 @@ class Surface:
             return await handler(call)
         except NetworkFault:
             raise
+        except ClientDisconnect:
+            # The client gave up mid-request: nobody reads an answer, nothing broke.
+            call.entry.error = "the client disconnected before its request was complete"
+            return Response(status_code=499)
         except Refusal as refusal:
             call.entry.error = str(refusal)
             return render_refusal(self.contract, refusal, now(), call.params)

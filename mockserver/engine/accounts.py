@@ -1,18 +1,24 @@
 """Accounts: API keys with balances, and the holds that keep billing honest.
 
-A submit places a hold for the job's price; the hold is captured when the job
-succeeds and released when it does not, so concurrent jobs can never spend
-more than the balance.
+A submit places a hold for the job's price; the ledger captures the hold when
+the job ends in a billed outcome and releases it otherwise, exactly once per
+job, so concurrent jobs can never spend more than the balance and no job is
+charged twice.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator, Mapping
+import heapq
+import itertools
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mockserver.engine.jobs import Job
+
 DEFAULT_BALANCE = Decimal("10000")
+_LIMIT_WINDOW = 3600.0
 
 
 @dataclass(slots=True)
@@ -31,6 +37,11 @@ class Account:
         while self.created and self.created[0] <= now - seconds:
             self.created.popleft()
         return len(self.created)
+
+    def note_created(self, now: float) -> None:
+        """Remember a job's creation for per-hour limits (only the last hour is kept)."""
+        self.created.append(now)
+        self.created_within(now, _LIMIT_WINDOW)
 
     @property
     def available(self) -> Decimal:
@@ -119,3 +130,55 @@ class Accounts:
 
     def __iter__(self) -> Iterator[Account]:
         return iter(list(self._accounts.values()))
+
+
+class Ledger:
+    """Every open job's hold, settled once: when a read sees the job end, when its
+    end time passes (a heap, so this costs nothing per job held), or when its
+    record expires."""
+
+    def __init__(self, accounts: Accounts, charged: Callable[[Job], bool]) -> None:
+        self._accounts = accounts
+        self._charged = charged
+        self._open: dict[str, Job] = {}
+        self._ends: list[tuple[float, int, Job]] = []
+        self._order = itertools.count()
+        self._active: Counter[tuple[str, str]] = Counter()
+
+    def open(self, job: Job) -> None:
+        self._open[job.id] = job
+        self._active[(job.provider, job.account)] += 1
+        duration = job.timeline.duration
+        if duration is not None:
+            heapq.heappush(self._ends, (job.created_at + duration, next(self._order), job))
+
+    def settle(self, job: Job, terminal: bool) -> bool:
+        """Capture the job's hold if it ended in a billed outcome, else release it.
+
+        Answers whether this call settled it (False: it already was).
+        """
+        if self._open.pop(job.id, None) is None:
+            return False
+        job.settled = True
+        self._active[(job.provider, job.account)] -= 1
+        account = self._accounts.get(job.provider, job.account)
+        if account is not None:
+            if terminal and self._charged(job):
+                Accounts.capture(account, job.cost)
+            else:
+                Accounts.release(account, job.cost)
+        return True
+
+    def settle_due(self, now: float) -> None:
+        """Settle every clock-driven job that has ended by `now`."""
+        while self._ends and self._ends[0][0] <= now:
+            _, _, job = heapq.heappop(self._ends)
+            if job.id in self._open:
+                self.settle(job, job.is_terminal(job.observe(now)))
+
+    def active(self, account: Account) -> int:
+        """The account's jobs that have not been settled."""
+        return self._active[(account.provider, account.key)]
+
+    def __len__(self) -> int:
+        return len(self._open)

@@ -17,6 +17,9 @@ from typing import Any
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.scenarios import RequestFacts
 
+# Longest delay one request can be given, in seconds; draws beyond it are cut to it.
+MAX_LATENCY = 3600.0
+_MAX_SIGMA = 10.0
 LATENCY_KINDS = {
     "fixed": ("seconds",),
     "uniform": ("low", "high"),
@@ -100,9 +103,12 @@ class LatencyEntry:
             )
         for name in LATENCY_KINDS[self.kind]:
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or value < 0 or value != value:
+            top = _MAX_SIGMA if name == "sigma" else MAX_LATENCY
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or not 0 <= value <= top:
+                unit = "" if name == "sigma" else " seconds"
                 raise MockUsageError(
-                    f"{self.kind} latency needs {name} >= 0 seconds, got {value!r}"
+                    f"{self.kind} latency needs {name} between 0 and {top:g}{unit}, got {value!r}"
                 )
         if self.kind == "uniform" and self.high < self.low:
             raise MockUsageError(f"uniform latency needs high >= low, got {self.low}..{self.high}")
@@ -124,11 +130,17 @@ class Latency:
         """Seconds this request waits before it is handled (the first matching entry)."""
         for entry in self.entries:
             if _matches(entry.provider, entry.operation, facts):
-                if entry.kind == "fixed":
-                    return entry.seconds
-                if entry.kind == "uniform":
-                    return self._rng.uniform(entry.low, entry.high)
-                if entry.median <= 0:
-                    return 0.0
-                return self._rng.lognormvariate(math.log(entry.median), entry.sigma)
+                return min(self._draw(entry), MAX_LATENCY)
         return 0.0
+
+    def _draw(self, entry: LatencyEntry) -> float:
+        if entry.kind == "fixed":
+            return entry.seconds
+        if entry.kind == "uniform":
+            return self._rng.uniform(entry.low, entry.high)
+        if entry.median <= 0:
+            return 0.0
+        try:
+            return self._rng.lognormvariate(math.log(entry.median), entry.sigma)
+        except OverflowError:  # a long tail past float range is the longest delay there is
+            return MAX_LATENCY

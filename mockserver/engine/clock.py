@@ -9,6 +9,7 @@ happens as soon as later arrives.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -47,16 +48,25 @@ class Clock(Protocol):
         ...
 
 
+# A century: further than any retention, nearer than the end of float time.
+MAX_STEP = 100 * 365 * 86400.0
+
+
 def _check_step(seconds: float) -> float:
     step = float(seconds)
-    if step < 0 or step != step:
-        raise ValueError(f"the clock only moves forward; got {seconds!r} seconds")
+    if not 0 <= step <= MAX_STEP:
+        raise ValueError(
+            f"the clock only moves forward, by at most {MAX_STEP:.0f} s at once; "
+            f"got {seconds!r} seconds"
+        )
     return step
 
 
 class _Moved:
     def __init__(self) -> None:
         self._subscribers: list[Callable[[], None]] = []
+        # Threads move the clock (tests, adapters, admin calls): no step may be lost.
+        self._lock = threading.Lock()
 
     def subscribe(self, callback: Callable[[], None]) -> None:
         self._subscribers.append(callback)
@@ -81,11 +91,14 @@ class SystemClock(_Moved):
         return time.time() + self._offset
 
     def reset(self) -> None:
-        self._offset = 0.0
+        with self._lock:
+            self._offset = 0.0
         self._moved()
 
     def advance(self, seconds: float) -> None:
-        self._offset += _check_step(seconds)
+        step = _check_step(seconds)
+        with self._lock:
+            self._offset += step
         self._moved()
 
     async def sleep(self, seconds: float) -> None:
@@ -111,11 +124,14 @@ class ManualClock(_Moved):
         return self._now
 
     def reset(self) -> None:
-        self._now = float(self._start)
+        with self._lock:
+            self._now = float(self._start)
         self._moved()
 
     def advance(self, seconds: float) -> None:
-        self._now += _check_step(seconds)
+        step = _check_step(seconds)
+        with self._lock:
+            self._now += step
         self._moved()
 
     async def sleep(self, seconds: float) -> None:

@@ -2,29 +2,40 @@
 
 One `Emulator` holds a clock, accounts, jobs, scenario rules, media and the
 journal. Many can live in one process; nothing is module-level state.
+
+Ownership: the emulator is the one owner of its state. Requests arrive on many
+threads at once (a server's loop, each synchronous client's own loop in
+process, the webhook runner, a test's thread), so every public operation that
+reads or changes state takes the emulator's re-entrant lock for one
+synchronous step and never holds it across an await. The journal and the
+webhook schedule, which readers poll while requests run, keep locks of their
+own; locks are only taken in the order emulator, webhooks, journal.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+import functools
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from contracts import CONTRACTS, TIMING_SCENARIOS, Contract
-from mockserver.engine.accounts import Account, Accounts
+from contracts import CONTRACTS, TIMING_SCENARIOS, Contract, producible_sizes
+from mockserver.engine.accounts import Account, Accounts, Ledger
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.clock import Clock, SystemClock
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.imaging import ImageFactory
-from mockserver.engine.jobs import Job, JobStore, MediaPlan, Outcome
+from mockserver.engine.jobs import Job, JobStore, MediaPlan, Outcome, compact
 from mockserver.engine.journal import Journal
 from mockserver.engine.lifecycle import check_profile, plan
-from mockserver.engine.media import MediaRef, MediaSigner
-from mockserver.engine.scenarios import Choice, ScenarioRule
+from mockserver.engine.media import MediaDesk, MediaRef
+from mockserver.engine.outbound import Outbound
+from mockserver.engine.scenarios import Choice, RequestFacts, ScenarioRule
 from mockserver.engine.settings import (
     Settings,
     effective_durations,
@@ -32,6 +43,19 @@ from mockserver.engine.settings import (
     to_amount,
 )
 from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def owned(method: F) -> F:
+    """Run `method` as one step under the emulator's lock."""
+
+    @functools.wraps(method)
+    def run(self: Emulator, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +73,36 @@ def format_amount(amount: Decimal) -> str:
 
 class Emulator:
     def __init__(
-        self, settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        outbound: Outbound | None = None,
+        **overrides: Any,
     ) -> None:
         base = settings or Settings()
+        self.lock = threading.RLock()
         self.clock: Clock = clock or SystemClock()
-        self.images = ImageFactory()
+        # The way out for webhooks and input images; the server layer provides it.
+        self.outbound = outbound
         self._webhook_loop: asyncio.AbstractEventLoop | None = None
-        self._configure(replace(base, **overrides) if overrides else base)
+        settings = replace(base, **overrides) if overrides else base
+        # Random per emulator unless set: the seed must not let anyone forge a media URL.
+        secret = settings.media_secret
+        self._media_secret = secret.encode() if secret else secrets.token_bytes(32)
+        self._configure(settings)
         self.clock.subscribe(self._clock_moved)
 
     def _clock_moved(self) -> None:
         self.webhooks.notify()
 
+    @owned
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
         self.contracts: dict[str, Contract] = {p: CONTRACTS[p] for p in settings.providers}
         self.profile = settings.profile
         self.ids = IdSource(settings.seed)
-        self.signer = MediaSigner(self.ids.secret("media"))
+        self.media = MediaDesk(self._media_secret, producible_sizes())
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)
         self.director = Director(self.contracts, self.clock, settings.seed)
@@ -76,16 +112,20 @@ class Emulator:
         self.accounts = Accounts(
             settings.default_balance, settings.keys, settings.webhook_keys, settings.balances
         )
-        self._unsettled: dict[str, Job] = {}
+        self.ledger = Ledger(self.accounts, self._billed)
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
             previous.close()
         self.webhooks = Webhooks(
             self.clock,
             self.journal,
+            outbound=lambda: self.outbound,
             allowed_hosts=settings.allowed_hosts,
             policy=WebhookPolicy(
-                settings.webhook_attempts, settings.webhook_backoff, settings.webhook_timeout
+                settings.webhook_attempts,
+                settings.webhook_backoff,
+                settings.webhook_timeout,
+                body_bytes=settings.journal_body_bytes,
             ),
         )
         if self._webhook_loop is not None:
@@ -94,6 +134,9 @@ class Emulator:
         self.director.set_latency(settings.latency)
         for rule in settings.rules:
             self.director.queue(**rule)
+
+    def _billed(self, job: Job) -> bool:
+        return job.outcome.kind in self.contracts[job.provider].billing.charged
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -104,6 +147,7 @@ class Emulator:
     def seed(self) -> int:
         return self.settings.seed
 
+    @owned
     def reset(self, *, seed: int | None = None, profile: str | None = None) -> None:
         """Forget every job, rule, account change and journal entry; rewind the clock."""
         changes: dict[str, Any] = {}
@@ -129,7 +173,7 @@ class Emulator:
     def advance(self, seconds: float) -> float:
         try:
             self.clock.advance(seconds)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise MockUsageError(str(exc)) from None
         return self.clock.now()
 
@@ -143,6 +187,7 @@ class Emulator:
         """Per provider, every scenario it can show."""
         return self.director.available
 
+    @owned
     def queue_scenario(self, scenario: str, **match: Any) -> ScenarioRule:
         """The next `times` matching requests play `scenario` (times=None: until removed).
 
@@ -151,14 +196,27 @@ class Emulator:
         """
         return self.director.queue(scenario, **match)
 
+    @owned
     def set_chaos(self, entries: Iterable[ChaosEntry | Mapping[str, Any]]) -> None:
         """Replace the chaos table: each entry plays `scenario` with `probability`."""
         self.director.set_chaos(entries)
 
+    @owned
     def set_latency(self, entries: Iterable[LatencyEntry | Mapping[str, Any]]) -> None:
         """Replace the latency table: the first entry matching a request delays it."""
         self.director.set_latency(entries)
 
+    @owned
+    def choose(self, facts: RequestFacts, *, header: str | None) -> Choice:
+        """The scenario `facts` plays out (a rule is consumed only by `commit`)."""
+        return self.director.choose(facts, header=header)
+
+    @owned
+    def delay(self, facts: RequestFacts) -> float:
+        """Seconds of latency this request waits before it is handled."""
+        return self.director.latency.delay(facts)
+
+    @owned
     def commit(self, choice: Choice) -> None:
         self.director.commit(choice)
 
@@ -169,6 +227,7 @@ class Emulator:
 
     # -- accounts ----------------------------------------------------------
 
+    @owned
     def authenticate(self, provider: str, key: str | None) -> Account:
         if not key:
             raise Refusal("missing-key")
@@ -177,12 +236,14 @@ class Emulator:
             raise Refusal("unauthorized")
         return account
 
+    @owned
     def set_balance(self, provider: str, key: str, balance: Any) -> Account:
         self.contract(provider)
         if not key:
             raise MockUsageError("the API key must not be empty")
         return self.accounts.set_balance(provider, key, to_amount(balance, "balance"))
 
+    @owned
     def set_webhook_key(self, provider: str, key: str, secret: str | None) -> Account:
         """Sign `key`'s callbacks with `secret` (None: unsigned)."""
         account = self.accounts.authenticate(provider, key) or self.set_balance(
@@ -191,6 +252,7 @@ class Emulator:
         account.webhook_key = secret or None
         return account
 
+    @owned
     def charge(self, account: Account, amount: Decimal) -> Decimal:
         """Bill a flat fee at once (never below a zero balance); answers what was taken."""
         taken = min(Decimal(amount), max(account.available, Decimal(0)))
@@ -198,15 +260,24 @@ class Emulator:
         account.spent += taken
         return taken
 
+    @owned
+    def charge_once(self, job: Job, account: Account, amount: Decimal) -> Decimal:
+        """Bill `job`'s flat fee (a moderation fee) the first time only; answers what was
+        taken by this call (zero on every later call, whichever thread makes it)."""
+        if job.extra.get("fee_charged"):
+            return Decimal(0)
+        job.extra["fee_charged"] = True
+        return self.charge(account, amount)
+
+    @owned
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""
-        account = self.accounts.get(provider, key)
-        if account is not None:
-            self.settle_due(account)
-        return account
+        self.ledger.settle_due(self.clock.now())
+        return self.accounts.get(provider, key)
 
     # -- jobs --------------------------------------------------------------
 
+    @owned
     def open_job(
         self,
         *,
@@ -214,7 +285,7 @@ class Emulator:
         operation: str,
         model: str,
         account: Account,
-        params: dict[str, Any],
+        params: Mapping[str, Any],
         media: MediaRequest,
         price_per_image: Decimal,
         choice: Choice,
@@ -260,7 +331,7 @@ class Emulator:
             operation=operation,
             model=model,
             account=account.key,
-            params=params,
+            params=compact(params),
             created_at=now,
             timeline=timeline,
             outcome=self._outcome(contract, choice.scenario, failure),
@@ -276,8 +347,9 @@ class Emulator:
             extra={"seed": rng.randrange(1, 2**31), **(extra or {})},
         )
         self.jobs.add(job)
-        self._unsettled[job.id] = job
-        account.created.append(now)
+        self.ledger.open(job)
+        self.media.publish(job.id, job.media_expires_at)
+        account.note_created(now)
         return job
 
     def limits(self, provider: str) -> tuple[int | None, int | None]:
@@ -308,11 +380,11 @@ class Emulator:
         if per_hour is not None and account.created_within(now, 3600) >= per_hour:
             raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
 
+    @owned
     def active_jobs(self, account: Account) -> int:
         """The account's jobs that have not ended yet."""
-        self.settle_due(account)
-        key = (account.provider, account.key)
-        return sum(1 for job in self._unsettled.values() if (job.provider, job.account) == key)
+        self.ledger.settle_due(self.clock.now())
+        return self.ledger.active(account)
 
     @staticmethod
     def _outcome(contract: Contract, scenario: str, failure: str | None) -> Outcome:
@@ -323,6 +395,7 @@ class Emulator:
             return Outcome(defined.kind, defined.message, defined.code)
         return Outcome("succeeded")
 
+    @owned
     def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:
         """The caller's job, or None when unknown, expired or someone else's."""
         now = self.clock.now()
@@ -332,19 +405,27 @@ class Emulator:
             return None
         return job
 
+    @owned
     def job(self, job_id: str) -> Job | None:
         """Any live job, whoever owns it (for the admin API and tests)."""
         return self.jobs.get(job_id, self.clock.now())
 
+    @owned
+    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+        """A provider-neutral view of a live job, or None."""
+        job = self.jobs.get(job_id, self.clock.now())
+        return None if job is None else job.summary(self.clock.now())
+
+    @owned
     def observe(self, job: Job, *, count_read: bool = True) -> int:
         """The job's phase now; settles its charge once it is terminal."""
         phase = job.observe(self.clock.now(), count_read=count_read)
-        if not job.settled and job.is_terminal(phase):
-            self._settle(job, phase)
-            if job.webhook is not None:
-                self.webhooks.schedule(job.webhook, self.clock.now())
+        terminal = job.is_terminal(phase)
+        if terminal and self.ledger.settle(job, terminal) and job.webhook is not None:
+            self.webhooks.schedule(job.webhook, self.clock.now())
         return phase
 
+    @owned
     def attach_webhook(self, job: Job, url: str, render: Render) -> None:
         """POST `render`'s body to `url` once the job ends (and retry if it must)."""
         job.webhook = self.webhooks.create(job.provider, job.id, url, render)
@@ -359,36 +440,21 @@ class Emulator:
             await self.clock.sleep(self.settings.sync_timeout)
             raise Refusal("gateway-timeout")
         await self.clock.sleep(duration)
-        # The sleep may wake a hair early against the wall clock; a finished
-        # synchronous call means a finished job.
-        job.observe(max(self.clock.now(), job.created_at + duration))
-        return self.observe(job, count_read=False)
+        with self.lock:
+            # The sleep may wake a hair early against the wall clock; a finished
+            # synchronous call means a finished job.
+            job.observe(max(self.clock.now(), job.created_at + duration))
+            return self.observe(job, count_read=False)
 
-    def settle_due(self, account: Account | None = None) -> None:
-        now = self.clock.now()
-        for job in list(self._unsettled.values()):
-            if account is None or (job.provider, job.account) == (account.provider, account.key):
-                phase = job.observe(now)
-                if job.is_terminal(phase):
-                    self._settle(job, phase)
-
-    def _settle(self, job: Job, phase: int) -> None:
-        """Capture the job's hold if its outcome is billed, else release it."""
-        job.settled = True
-        self._unsettled.pop(job.id, None)
-        account = self.accounts.get(job.provider, job.account)
-        if account is None:
-            return
-        charged = self.contracts[job.provider].billing.charged
-        if job.is_terminal(phase) and job.outcome.kind in charged:
-            Accounts.capture(account, job.cost)
-        else:
-            Accounts.release(account, job.cost)
+    @owned
+    def settle_due(self) -> None:
+        self.ledger.settle_due(self.clock.now())
 
     def _sweep(self, now: float) -> None:
+        self.ledger.settle_due(now)
         for job in self.jobs.sweep(now):
             if not job.settled:
-                self._settle(job, job.observe(job.expires_at))
+                self.ledger.settle(job, job.is_terminal(job.observe(job.expires_at)))
 
     # -- media -------------------------------------------------------------
 
@@ -408,22 +474,15 @@ class Emulator:
         ]
 
     def media_token(self, ref: MediaRef) -> str:
-        return self.signer.token(ref)
+        return self.media.signer.token(ref)
 
     def resolve_media(self, job_id: str, token: str) -> MediaRef | None:
-        """The media a URL names, or None when it is unknown or past retention."""
-        ref = self.signer.parse(job_id, token)
-        if ref is None or self.clock.now() >= ref.expires_at:
-            return None
-        return ref
+        """The media a URL names, or None when it is not ours, unknown or past retention."""
+        return self.media.resolve(job_id, token, self.clock.now())
 
     def media_bytes(self, provider: str, ref: MediaRef) -> bytes:
-        return self.images.image(ref, self._label(provider, ref))
+        return self.media.image(provider, ref)
 
     def cached_media_bytes(self, provider: str, ref: MediaRef) -> bytes | None:
         """The bytes when no rendering is needed (safe on an event loop), else None."""
-        return self.images.cached_image(ref, self._label(provider, ref))
-
-    @staticmethod
-    def _label(provider: str, ref: MediaRef) -> str:
-        return f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}"
+        return self.media.cached_image(provider, ref)

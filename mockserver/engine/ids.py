@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
+import threading
 import uuid
 
 
 class IdSource:
-    """Everything random an emulator hands out, reproducible from one seed."""
+    """Everything random an emulator hands out, reproducible from one seed.
+
+    Safe from any thread: each draw is one step under a lock, so concurrent
+    requests never share a half-drawn id.
+    """
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._rng = random.Random(f"grok-imagine-mock/ids/{seed}")
         self._counter = 0
+        self._lock = threading.Lock()
+
+    def _bits(self, count: int) -> int:
+        with self._lock:
+            return self._rng.getrandbits(count)
 
     def uuid4(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self._bits(128), version=4))
 
     def uuid7(self, now: float) -> str:
         """A time-ordered UUID (version 7) stamped with the emulator clock's `now`."""
         millis = int(now * 1000) & ((1 << 48) - 1)
-        value = (millis << 80) | (0x7 << 76) | (self._rng.getrandbits(12) << 64)
-        value |= (0b10 << 62) | self._rng.getrandbits(62)
+        bits = self._bits(74)
+        value = (millis << 80) | (0x7 << 76) | ((bits >> 62) << 64)
+        value |= (0b10 << 62) | (bits & ((1 << 62) - 1))
         return str(uuid.UUID(int=value))
 
     def hex(self, length: int) -> str:
-        return f"{self._rng.getrandbits(length * 4):0{length}x}"
+        return f"{self._bits(length * 4):0{length}x}"
 
     def job_rng(self) -> random.Random:
         """A fresh generator for one job: its timings, image variant and seed value."""
-        self._counter += 1
-        return random.Random(f"grok-imagine-mock/job/{self.seed}/{self._counter}")
-
-    def secret(self, label: str) -> bytes:
-        return hashlib.sha256(f"grok-imagine-mock/{label}/{self.seed}".encode()).digest()
+        with self._lock:
+            self._counter += 1
+            counter = self._counter
+        return random.Random(f"grok-imagine-mock/job/{self.seed}/{counter}")

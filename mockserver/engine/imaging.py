@@ -4,7 +4,8 @@ Encoding a 2K image takes tens of milliseconds, so each (size, format,
 variant) is rendered once and cached, with a fixed-length placeholder in its
 metadata (a PNG tEXt chunk, a JPEG comment, WebP XMP). Each job's bytes are
 the cached bytes with that placeholder overwritten by the job's own label:
-distinct per job, decodable, and a copy away from free.
+distinct per job, decodable, and a copy away from free. Callers asking for a
+look that is being rendered wait for that render instead of starting another.
 
 Pillow is imported on first use only.
 """
@@ -18,9 +19,9 @@ import re
 import threading
 import zlib
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass
-
-from mockserver.engine.media import MediaRef
+from typing import Protocol
 
 LABEL_BYTES = 96
 _PLACEHOLDER = b"grok-imagine-mock:" + b"~" * (LABEL_BYTES - len(b"grok-imagine-mock:"))
@@ -59,37 +60,70 @@ class _Rendered:
     crc_from: int  # PNG only: where the tEXt chunk type starts; -1 otherwise
 
 
+class Look(Protocol):
+    """What an image looks like: its size, format and palette variant (a MediaRef)."""
+
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def variant(self) -> int: ...
+
+
+_Key = tuple[int, int, str, int]
+
+
 class ImageFactory:
     """Decodable images for media references, from a bounded cache."""
 
     def __init__(self, cache_size: int = 48) -> None:
-        self._cache: OrderedDict[tuple[int, int, str, int], _Rendered] = OrderedDict()
+        self._cache: OrderedDict[_Key, _Rendered] = OrderedDict()
+        self._rendering: dict[_Key, Future[_Rendered]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def image(self, ref: MediaRef, label: str) -> bytes:
-        rendered = self._rendered(ref.width, ref.height, ref.format, ref.variant % VARIANTS)
-        return _stamp(rendered, label)
+    def image(self, look: Look, label: str) -> bytes:
+        return _stamp(self._rendered(_key(look)), label)
 
-    def cached_image(self, ref: MediaRef, label: str) -> bytes | None:
+    def cached_image(self, look: Look, label: str) -> bytes | None:
         """The image if its look is already rendered (cheap), else None."""
         with self._lock:
-            rendered = self._cache.get((ref.width, ref.height, ref.format, ref.variant % VARIANTS))
+            rendered = self._cache.get(_key(look))
         return None if rendered is None else _stamp(rendered, label)
 
-    def _rendered(self, width: int, height: int, fmt: str, variant: int) -> _Rendered:
-        key = (width, height, fmt, variant)
+    def _rendered(self, key: _Key) -> _Rendered:
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        rendered = _render(width, height, fmt, variant)
+            pending = self._rendering.get(key)
+            mine = pending is None
+            if pending is None:
+                pending = self._rendering[key] = Future()
+        if not mine:
+            return pending.result()
+        try:
+            rendered = _render(*key)
+        except BaseException as exc:
+            pending.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._rendering.pop(key, None)
         with self._lock:
             self._cache[key] = rendered
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+        pending.set_result(rendered)
         return rendered
+
+
+def _key(look: Look) -> _Key:
+    return (look.width, look.height, look.format, look.variant % VARIANTS)
 
 
 def _stamp(rendered: _Rendered, label: str) -> bytes:
@@ -144,7 +178,9 @@ def inspect(data: bytes) -> ImageInfo:
         with Image.open(io.BytesIO(data)) as image:
             fmt = _INPUT_FORMATS.get(image.format or "")
             width, height = image.size
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InputImageError(f"the image is too large to read ({exc})") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InputImageError("the data is not a readable image") from exc
     if fmt is None:
         raise InputImageError(f"images must be JPEG, PNG or WebP, got {image.format}")

@@ -1,9 +1,10 @@
 """Input images clients send for edits: inline data, or URLs.
 
-The emulator never fetches the open internet. It reads inline images
-(data URIs, bare base64), recognises its own output URLs, and fetches only
-from hosts the settings allow-list. Any other URL has an unknown size and
-the caller falls back to the requested aspect ratio.
+The emulator never fetches the open internet. It reads inline images (data
+URIs, bare base64), recognises its own output URLs, and fetches through the
+outbound port, which admits loopback and allow-listed hosts only. A URL the
+port refuses is not read at all (`NotFetched`: the caller says so and keeps
+the requested ratio); one it admits but cannot fetch is an `InputImageError`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from urllib.parse import urlsplit
 
 from contracts import is_http_url
 from mockserver.engine.emulator import Emulator
+from mockserver.engine.errors import MockError
 from mockserver.engine.imaging import ImageInfo, InputImageError, decode_inline, inspect
-from mockserver.engine.webhooks import host_listed
+from mockserver.engine.outbound import OutboundFailed, OutboundRefused
 
-__all__ = ["ImageInfo", "InputImageError", "input_image"]
+__all__ = ["ImageInfo", "InputImageError", "NotFetched", "input_image"]
 
-_FETCH_LIMIT = 20 * 1024 * 1024
+FETCH_LIMIT = 20 * 1024 * 1024
 _FETCH_TIMEOUT = 5.0
+
+
+class NotFetched(MockError):
+    """A URL the emulator may not fetch (not loopback, not allow-listed)."""
 
 
 @lru_cache(maxsize=16)
@@ -32,41 +38,43 @@ def _media_pattern(media_path: str) -> re.Pattern[str]:
     return re.compile(escaped + "$")
 
 
-async def input_image(emulator: Emulator, text: str) -> ImageInfo | None:
-    """The input's size and format; None for a URL the emulator may not fetch.
+async def input_image(emulator: Emulator, text: str) -> ImageInfo:
+    """The input's size and format.
 
-    Raises InputImageError for data that is not a JPEG, PNG or WebP image, and
-    for an allow-listed URL that cannot be fetched.
+    Raises InputImageError for data that is not a JPEG, PNG or WebP image or a URL
+    that cannot be fetched, and NotFetched for a URL the fence keeps us from.
     """
     if is_http_url(text):
         own = _own_media(emulator, text)
-        # Loopback is not implied here: only hosts the user listed are fetched.
-        if own is not None or not host_listed(text, emulator.settings.allowed_hosts):
+        if own is not None:
             return own
-        return inspect(await _fetch(text))
+        return inspect(await _fetch(emulator, text))
     if text.startswith(("http:", "https:", "ftp:", "file:")):
         raise InputImageError("not a valid http(s) URL")
     return inspect(decode_inline(text))
 
 
-async def _fetch(url: str) -> bytes:
-    import httpx
-
+async def _fetch(emulator: Emulator, url: str) -> bytes:
+    outbound = emulator.outbound
+    if outbound is None:
+        raise NotFetched("no outbound port to fetch it with")
     try:
-        async with (
-            httpx.AsyncClient(timeout=_FETCH_TIMEOUT) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise InputImageError(f"fetching it answered HTTP {response.status_code}")
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > _FETCH_LIMIT:
-                    raise InputImageError(f"it is larger than {_FETCH_LIMIT} bytes")
-            return bytes(data)
-    except httpx.HTTPError as exc:
-        raise InputImageError(f"it could not be fetched ({type(exc).__name__})") from exc
+        reply = await outbound.send(
+            "GET",
+            url,
+            allowed=emulator.settings.allowed_hosts,
+            deadline=_FETCH_TIMEOUT,
+            limit=FETCH_LIMIT,
+        )
+    except OutboundRefused as refused:
+        raise NotFetched(f"the emulator did not fetch it ({refused})") from None
+    except OutboundFailed as failed:
+        raise InputImageError(f"it could not be fetched ({failed})") from None
+    if reply.status != 200:
+        raise InputImageError(f"fetching it answered HTTP {reply.status}")
+    if reply.truncated:
+        raise InputImageError(f"it is larger than {FETCH_LIMIT} bytes")
+    return reply.body
 
 
 def _own_media(emulator: Emulator, url: str) -> ImageInfo | None:

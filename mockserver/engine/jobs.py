@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -12,6 +14,64 @@ from mockserver.engine.lifecycle import Timeline
 from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
+
+# Inline image data longer than this is kept as its digest, not its bytes.
+INLINE_LIMIT = 1024
+# All the strings a job keeps, at most; past it the longest become digests.
+PARAMS_BUDGET = 512 * 1024
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
+
+
+def compact(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A request's parameters as a job keeps them, for as long as its record lives.
+
+    Inline images (data URIs, bare base64) become a digest that names their size;
+    if what remains still holds more than PARAMS_BUDGET characters of text, the
+    longest strings become digests too. Everything else is kept as sent.
+    """
+    strings: list[str] = []
+    _collect(params, strings)
+    digested = {id(t) for t in strings if len(t) > INLINE_LIMIT and _inline(t)}
+    kept = sum(len(t) for t in strings if id(t) not in digested)
+    for text in sorted(strings, key=len, reverse=True):
+        if kept <= PARAMS_BUDGET:
+            break
+        if id(text) not in digested:
+            digested.add(id(text))
+            kept -= len(text)
+    return _rebuild(params, digested)  # type: ignore[no-any-return]
+
+
+def _collect(value: Any, into: list[str]) -> None:
+    if isinstance(value, str):
+        into.append(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _collect(item, into)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, into)
+
+
+def _rebuild(value: Any, digested: set[int]) -> Any:
+    if isinstance(value, str):
+        return digest(value) if id(value) in digested else value
+    if isinstance(value, Mapping):
+        return {key: _rebuild(item, digested) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rebuild(item, digested) for item in value]
+    return value
+
+
+def _inline(text: str) -> bool:
+    return text.startswith("data:") or _BASE64.fullmatch(text[:4096]) is not None
+
+
+def digest(text: str) -> str:
+    """A stand-in for a long string: its head (a data URI's media type), size and SHA-256."""
+    head = text[: text.index(",") + 1] if text.startswith("data:") and "," in text else ""
+    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{head}<{len(text)} chars, sha256 {sha}, not kept>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,16 @@
-"""The journal: every request the emulator served, in a bounded ring."""
+"""The journal: every request the emulator served, in a bounded ring.
+
+Bounded twice over: the ring keeps `journal_size` entries, and each entry
+keeps at most `journal_body_bytes` of its body and `journal_header_bytes` of
+its headers; past that, the size and a SHA-256 digest of what was dropped.
+Readers get copies, so a query never races a request being journaled.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -14,6 +21,8 @@ SECRET_HEADERS = frozenset(
 )
 _STRING_LIMIT = 160
 _ITEMS_LIMIT = 20
+_HEADER_VALUE_LIMIT = 1024
+TRUNCATED = "_mock_truncated"
 
 
 def key_hint(key: str | None) -> str | None:
@@ -32,11 +41,28 @@ def key_fingerprint(key: str | None) -> str | None:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+def redact_headers(headers: Iterable[tuple[str, str]], limit: int | None = None) -> dict[str, str]:
+    """Headers with secrets replaced by hints; with `limit`, at most that many bytes."""
     out: dict[str, str] = {}
+    used = 0
+    dropped: list[bytes] = []
     for name, value in headers:
         lower = name.lower()
-        out[lower] = _redact(value) if lower in SECRET_HEADERS else value
+        value = _redact(value) if lower in SECRET_HEADERS else value
+        if len(value) > _HEADER_VALUE_LIMIT:
+            value = f"{value[:_HEADER_VALUE_LIMIT]}...(+{len(value) - _HEADER_VALUE_LIMIT} chars)"
+        cost = len(lower) + len(value)
+        if limit is not None and (dropped or used + cost > limit):
+            dropped.append(f"{lower}: {value}".encode("latin-1", "replace"))
+            continue
+        used += cost
+        out[lower] = value
+    if dropped:
+        rest = b"\n".join(dropped)
+        out["..."] = (
+            f"{len(dropped)} more header(s) not kept: {len(rest)} bytes, "
+            f"sha256 {hashlib.sha256(rest).hexdigest()[:16]}"
+        )
     return out
 
 
@@ -63,6 +89,22 @@ def summarize(value: Any, depth: int = 0) -> Any:
             items.append(f"...(+{len(value) - _ITEMS_LIMIT} items)")
         return items
     return value
+
+
+def bounded(value: Any, limit: int, raw: bytes | None = None) -> Any:
+    """A body as journaled: summarized, and if still over `limit` bytes of JSON, a note
+    with its size and digest (of `raw`, the bytes received, when given) instead."""
+    kept = summarize(value)
+    text = json.dumps(kept, default=str).encode()
+    if len(text) <= limit:
+        return kept
+    whole = raw if raw is not None else json.dumps(value, default=str).encode()
+    return {
+        TRUNCATED: True,
+        "bytes": len(whole),
+        "sha256": hashlib.sha256(whole).hexdigest(),
+        "head": text[: max(0, limit - 200)].decode("utf-8", "replace"),
+    }
 
 
 @dataclass(slots=True)
@@ -122,21 +164,27 @@ class Journal:
             raise ValueError(f"journal size must be at least 1, got {size}")
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._seq = 0
+        self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
         return self._entries.maxlen or 0
 
     def record(self, entry: JournalEntry) -> None:
-        self._seq += 1
-        entry.seq = self._seq
-        self._entries.append(entry)
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+
+    def _snapshot(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
 
     def query(self, *, limit: int | None = None, **filters: Any) -> list[JournalEntry]:
         """Entries matching every filter: provider, operation, method, status, scenario,
         job_id, key (the API key itself; only a fingerprint is stored)."""
         wanted = _wanted(filters)
-        found = [e for e in self._entries if not _differences(e, wanted)]
+        found = [e for e in self._snapshot() if not _differences(e, wanted)]
         return found[-limit:] if limit else found
 
     def verify(
@@ -152,7 +200,8 @@ class Journal:
         With no count or bound, at least one must match.
         """
         wanted = _wanted(filters)
-        found = [e for e in self._entries if not _differences(e, wanted)]
+        entries = self._snapshot()
+        found = [e for e in entries if not _differences(e, wanted)]
         if count is None and at_least is None and at_most is None:
             at_least = 1
         ok = (
@@ -161,62 +210,64 @@ class Journal:
             and (at_most is None or len(found) <= at_most)
         )
         if not ok:
-            raise JournalMismatch(self._explain(found, wanted, count, at_least, at_most))
+            raise JournalMismatch(_explain(entries, found, wanted, count, at_least, at_most))
         return found
-
-    def _explain(
-        self,
-        found: list[JournalEntry],
-        wanted: dict[str, Any],
-        count: int | None,
-        at_least: int | None,
-        at_most: int | None,
-    ) -> str:
-        bounds = [
-            f"exactly {count}" if count is not None else "",
-            f"at least {at_least}" if at_least is not None else "",
-            f"at most {at_most}" if at_most is not None else "",
-        ]
-        criteria = (
-            ", ".join(f"{k}={key_hint(v) if k == 'key' else v!r}" for k, v in wanted.items())
-            or "anything"
-        )
-        lines = [
-            f"expected {' and '.join(b for b in bounds if b)} request(s) matching {criteria}; "
-            f"found {len(found)} among {len(self._entries)} journaled"
-        ]
-        lines += [f"  matched: {describe(e)}" for e in found[-5:]]
-        near = sorted(
-            (e for e in self._entries if _differences(e, wanted)),
-            key=lambda e: (len(_differences(e, wanted)), -e.seq),
-        )[:5]
-        if near:
-            lines.append("closest requests that did not match:")
-            for entry in near:
-                lines.append(f"  {describe(entry)}")
-                lines.append(f"      differs in: {'; '.join(_differences(entry, wanted))}")
-        return "\n".join(lines)
 
     def jsonl(self, entries: Iterable[JournalEntry] | None = None) -> str:
         """Entries as JSON lines, one request per line."""
-        rows = self._entries if entries is None else entries
+        rows = self._snapshot() if entries is None else entries
         return "".join(json.dumps(e.to_dict(), default=str) + "\n" for e in rows)
 
     def count(self, **filters: Any) -> int:
         return len(self.query(**filters))
 
     def tail(self, count: int = 10) -> list[JournalEntry]:
-        return list(self._entries)[-count:]
+        return self._snapshot()[-count:]
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._seq = 0
+        with self._lock:
+            self._entries.clear()
+            self._seq = 0
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(list(self._entries))
+        return iter(self._snapshot())
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _explain(
+    entries: list[JournalEntry],
+    found: list[JournalEntry],
+    wanted: dict[str, Any],
+    count: int | None,
+    at_least: int | None,
+    at_most: int | None,
+) -> str:
+    bounds = [
+        f"exactly {count}" if count is not None else "",
+        f"at least {at_least}" if at_least is not None else "",
+        f"at most {at_most}" if at_most is not None else "",
+    ]
+    criteria = (
+        ", ".join(f"{k}={key_hint(v) if k == 'key' else v!r}" for k, v in wanted.items())
+        or "anything"
+    )
+    lines = [
+        f"expected {' and '.join(b for b in bounds if b)} request(s) matching {criteria}; "
+        f"found {len(found)} among {len(entries)} journaled"
+    ]
+    lines += [f"  matched: {describe(e)}" for e in found[-5:]]
+    near = sorted(
+        (e for e in entries if _differences(e, wanted)),
+        key=lambda e: (len(_differences(e, wanted)), -e.seq),
+    )[:5]
+    if near:
+        lines.append("closest requests that did not match:")
+        for entry in near:
+            lines.append(f"  {describe(entry)}")
+            lines.append(f"      differs in: {'; '.join(_differences(entry, wanted))}")
+    return "\n".join(lines)
 
 
 def _wanted(filters: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,12 @@
-"""Media references: what an output URL points at, signed, with no per-job storage.
+"""Media: what an output URL points at, signed, and which jobs still have media.
 
-An output URL carries a short signed token holding the image's size, format,
-variant, index and expiry. Serving it needs no lookup, so media outlives the
-job record (as Segmind's output files do) without memory growing.
+An output URL carries a short token holding the image's size, format,
+variant, index and expiry, signed with a secret that is random per process
+unless `media_secret` is set (the seed reproduces pixels, never the secret, so
+a URL cannot be forged from what `/__mock/health` shows). Serving it needs no
+job record, so media outlives the record as Segmind's output files do; a
+small index remembers which jobs still have media, so a token for a job that
+never existed, was reset away or whose media expired answers not-found.
 """
 
 from __future__ import annotations
@@ -10,9 +14,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import hmac
 import struct
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from mockserver.engine.imaging import ImageFactory
 
 FORMATS = ("jpeg", "png", "webp")
 MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -39,8 +48,9 @@ class MediaRef:
 class MediaSigner:
     """Makes and checks output-URL tokens under one emulator's secret."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, sizes: Iterable[tuple[int, int]] | None = None) -> None:
         self._secret = secret
+        self._sizes = None if sizes is None else frozenset(sizes)
 
     def token(self, ref: MediaRef) -> str:
         packed = _PACK.pack(
@@ -66,10 +76,64 @@ class MediaSigner:
         if not hmac.compare_digest(mac, self._mac(job_id, packed)):
             return None
         fmt, width, height, index, expires_at, variant = _PACK.unpack(packed)
-        if fmt >= len(FORMATS):
+        if fmt >= len(FORMATS) or (self._sizes is not None and (width, height) not in self._sizes):
             return None
         return MediaRef(job_id, index, width, height, FORMATS[fmt], variant, expires_at)
 
     def _mac(self, job_id: str, packed: bytes) -> bytes:
         digest = hmac.new(self._secret, job_id.encode() + b"|" + packed, hashlib.sha256)
         return digest.digest()[:_MAC_BYTES]
+
+
+class MediaDesk:
+    """Output media for one emulator: tokens, the jobs that have media, the bytes."""
+
+    def __init__(self, secret: bytes, sizes: Iterable[tuple[int, int]]) -> None:
+        self.signer = MediaSigner(secret, sizes)
+        self.images = ImageFactory()
+        self._live: dict[str, float] = {}
+        self._expiry: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    def publish(self, job_id: str, expires_at: float) -> None:
+        """`job_id`'s images may be served until `expires_at`."""
+        with self._lock:
+            self._live[job_id] = expires_at
+            heapq.heappush(self._expiry, (expires_at, job_id))
+
+    def resolve(self, job_id: str, token: str, now: float) -> MediaRef | None:
+        """The media a URL names, or None: not ours, not a producible size, no such job,
+        or past retention."""
+        ref = self.signer.parse(job_id, token)
+        if ref is None or now >= ref.expires_at:
+            return None
+        with self._lock:
+            self._sweep(now)
+            if job_id not in self._live:
+                return None
+        return ref
+
+    def _sweep(self, now: float) -> None:
+        while self._expiry and self._expiry[0][0] <= now:
+            expires_at, job_id = heapq.heappop(self._expiry)
+            if self._live.get(job_id) == expires_at:
+                del self._live[job_id]
+
+    def forget(self) -> None:
+        with self._lock:
+            self._live.clear()
+            self._expiry.clear()
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def image(self, provider: str, ref: MediaRef) -> bytes:
+        return self.images.image(ref, _label(provider, ref))
+
+    def cached_image(self, provider: str, ref: MediaRef) -> bytes | None:
+        """The bytes when no rendering is needed (safe on an event loop), else None."""
+        return self.images.cached_image(ref, _label(provider, ref))
+
+
+def _label(provider: str, ref: MediaRef) -> str:
+    return f"grok-imagine-mock {provider} {ref.job_id} #{ref.index}"

@@ -28,6 +28,10 @@ class Settings:
     # Per provider, model -> price per image, replacing the contract's placeholder.
     prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     max_body_bytes: int = 32 * 1024 * 1024
+    # What the journal (and the webhook record) keeps of each body and each header set;
+    # past it, the size and a SHA-256 digest.
+    journal_body_bytes: int = 16 * 1024
+    journal_header_bytes: int = 8 * 1024
     # How long a synchronous call may wait for its job before the gateway times out.
     sync_timeout: float = 300.0
     # Hosts beyond loopback that may receive webhooks and serve input images
@@ -52,6 +56,10 @@ class Settings:
     slow_response_interval: float = 1.0
     # Required on every admin request except health when set (`X-Admin-Token`).
     admin_token: str | None = None
+    # Host names (beyond the address it listens on and loopback) the admin API answers to.
+    admin_hosts: tuple[str, ...] = ()
+    # Signs media URLs; random per process unless set (for URLs stable across restarts).
+    media_secret: str | None = None
     webhook_attempts: int = 5
     webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     webhook_timeout: float = 10.0
@@ -68,28 +76,31 @@ class Settings:
             raise MockUsageError(
                 f"unknown provider(s) {', '.join(unknown)}; known: {', '.join(CONTRACTS)}"
             )
-        for name in ("journal_size", "max_body_bytes"):
+        for name in _COUNTS:
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise MockUsageError(f"{name} must be a positive integer, got {value!r}")
-        if self.sync_timeout <= 0:
-            raise MockUsageError(f"sync_timeout must be positive, got {self.sync_timeout!r}")
-        if not isinstance(self.webhook_attempts, int) or self.webhook_attempts < 1:
+        for name in ("sync_timeout", "webhook_timeout"):
+            _seconds(name, getattr(self, name), positive=True)
+        _seconds("slow_response_interval", self.slow_response_interval)
+        if isinstance(self.webhook_backoff, (str, bytes)) or not self.webhook_backoff:
             raise MockUsageError(
-                f"webhook_attempts must be at least 1, got {self.webhook_attempts!r}"
+                f"webhook_backoff must be a list of seconds, got {self.webhook_backoff!r}"
             )
-        if not self.webhook_backoff or any(b < 0 for b in self.webhook_backoff):
-            raise MockUsageError(
-                f"webhook_backoff must be non-negative seconds, got {self.webhook_backoff!r}"
-            )
-        if isinstance(self.allowed_hosts, str):
-            raise MockUsageError("allowed_hosts must be a list of host names, not one string")
-        object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        for value in self.webhook_backoff:
+            _seconds("webhook_backoff", value)
+        for name in ("allowed_hosts", "admin_hosts"):
+            hosts = getattr(self, name)
+            if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
+                raise MockUsageError(f"{name} must be a list of host names, got {hosts!r}")
+            object.__setattr__(self, name, tuple(hosts))
+        for name in ("admin_token", "media_secret"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise MockUsageError(f"{name} must be a non-empty string, got {value!r}")
         object.__setattr__(self, "chaos", tuple(self.chaos))
         object.__setattr__(self, "latency", tuple(self.latency))
         object.__setattr__(self, "rules", tuple(self.rules))
-        if self.slow_response_interval < 0:
-            raise MockUsageError("slow_response_interval must be >= 0 seconds")
         for provider, values in self.limits.items():
             unknown = sorted(set(values) - {"concurrent", "per_hour"})
             if unknown:
@@ -133,6 +144,29 @@ class Settings:
             effective_durations(CONTRACTS[provider], self)
         for provider in self.retention:
             effective_retention(CONTRACTS[provider], self)
+
+
+_COUNTS = (
+    "journal_size",
+    "max_body_bytes",
+    "journal_body_bytes",
+    "journal_header_bytes",
+    "webhook_attempts",
+)
+# An hour: longer than any real call waits, short enough that a sleep cannot overflow.
+MAX_SECONDS = 3600.0
+
+
+def _seconds(name: str, value: Any, *, positive: bool = False) -> None:
+    """A finite number of seconds, not negative (or above zero), at most MAX_SECONDS."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    low_ok = ok and (value > 0 if positive else value >= 0)
+    if not low_ok or not value <= MAX_SECONDS:
+        bound = "above 0" if positive else "at least 0"
+        raise MockUsageError(
+            f"{name} must be a number of seconds {bound} and at most {MAX_SECONDS:.0f}, "
+            f"got {value!r}"
+        )
 
 
 def to_amount(value: Any, what: str = "amount") -> Decimal:

@@ -4,8 +4,10 @@ A delivery is due when its job ends (its time is known at submit for clock-drive
 jobs; a `polls` job ends when a read sees it end). A runner task on the server's
 event loop sends what is due, so the request path only pushes onto a heap.
 Retries wait on the emulator's clock, so a test moves the clock to make them
-happen. Only loopback and allow-listed hosts are ever contacted; anything else
-is refused and journaled, never sent.
+happen. Everything goes out through the outbound port, which contacts only
+loopback and allow-listed hosts; anything else is refused and journaled, never
+sent. At shutdown, what is due is sent if it can be; the rest is journaled as
+dropped.
 """
 
 from __future__ import annotations
@@ -13,22 +15,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import ipaddress
 import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from mockserver.engine.clock import Clock
-from mockserver.engine.journal import Journal, JournalEntry
+from mockserver.engine.journal import Journal, JournalEntry, bounded
+from mockserver.engine.outbound import Outbound, OutboundFailed, OutboundRefused
 
 Render = Callable[[float], Awaitable[tuple[Any, dict[str, str]]]]
-State = Literal["waiting", "due", "delivered", "failed", "refused"]
+State = Literal["waiting", "due", "delivered", "failed", "refused", "dropped"]
+SETTLED: frozenset[State] = frozenset({"delivered", "failed", "refused", "dropped"})
 _MAX_REAL_WAIT = 30.0
+# How much of a receiver's answer is read, and how much of it an attempt keeps.
+_REPLY_LIMIT = 64 * 1024
+_REPLY_KEPT = 512
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,12 @@ class WebhookPolicy:
     attempts: int = 5
     # Seconds on the emulator clock before each retry (the last repeats).
     backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-    # Real seconds a receiver has to answer one attempt.
+    # Real seconds one attempt may take in all: connecting, sending, the answer.
     timeout: float = 10.0
+    # Attempts in flight at once; the rest wait their turn.
+    concurrency: int = 64
+    # Bytes of each body kept for reading (the receiver always gets all of it).
+    body_bytes: int = 16 * 1024
 
 
 @dataclass(eq=False)
@@ -58,32 +68,9 @@ class Delivery:
             "job_id": self.job_id,
             "url": self.url,
             "state": self.state,
-            "attempts": self.attempts,
+            "attempts": list(self.attempts),
             "body": self.body,
         }
-
-
-def host_listed(url: str, allowed: Iterable[str]) -> bool:
-    """Whether the URL's host is on the allow-list (`*.example.com` covers subdomains)."""
-    host = (urlsplit(url).hostname or "").lower()
-    for pattern in allowed:
-        pattern = pattern.lower()
-        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
-            return True
-    return False
-
-
-def host_allowed(url: str, allowed: Iterable[str]) -> bool:
-    """Loopback always; any other host only when listed."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return True
-    except ValueError:
-        pass
-    return host_listed(url, allowed)
 
 
 class Webhooks:
@@ -92,6 +79,7 @@ class Webhooks:
         clock: Clock,
         journal: Journal,
         *,
+        outbound: Callable[[], Outbound | None],
         allowed_hosts: tuple[str, ...] = (),
         policy: WebhookPolicy | None = None,
     ) -> None:
@@ -99,6 +87,7 @@ class Webhooks:
         self.journal = journal
         self.allowed_hosts = allowed_hosts
         self.policy = policy or WebhookPolicy()
+        self._outbound = outbound
         self._ids = itertools.count(1)
         # Settled deliveries are kept for reading as long as the journal keeps entries.
         self._deliveries: deque[Delivery] = deque(maxlen=max(100, journal.size))
@@ -110,7 +99,8 @@ class Webhooks:
         self._home: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
-        self._client: Any = None
+        self._slots: asyncio.Semaphore | None = None
+        self._in_flight: dict[asyncio.Task[None], Delivery] = {}
         self._closed = False
 
     # -- scheduling (any thread) -------------------------------------------
@@ -124,7 +114,7 @@ class Webhooks:
     def schedule(self, delivery: Delivery, due_at: float) -> None:
         """Send `delivery` once the clock reaches `due_at`."""
         with self._lock:
-            if delivery.state != "waiting":
+            if delivery.state != "waiting" or self._closed:
                 return
             delivery.state = "due"
             heapq.heappush(self._due, (due_at, next(self._order), delivery))
@@ -134,7 +124,8 @@ class Webhooks:
         """Something may be due now: wake the runner."""
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(wake.set)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
 
     def home(self, loop: asyncio.AbstractEventLoop) -> None:
         """Always deliver from `loop` (a long-lived one), whichever loop serves requests."""
@@ -154,16 +145,17 @@ class Webhooks:
         loop = asyncio.get_running_loop()
         if self._home is not None and loop is not self._home:
             return
-        if self._loop is loop and self._runner is not None and not self._runner.done():
-            return
-        old_loop, old_runner = self._loop, self._runner
-        if old_loop is not None and old_runner is not None and not old_loop.is_closed():
-            # The emulator is now served from another loop (another server): one runner only.
-            old_loop.call_soon_threadsafe(old_runner.cancel)
-        self._loop = loop
-        self._wake = asyncio.Event()
-        self._client = None
-        self._runner = loop.create_task(self._run(), name="grok-mock-webhooks")
+        with self._lock:
+            if self._loop is loop and self._runner is not None and not self._runner.done():
+                return
+            old_loop, old_runner = self._loop, self._runner
+            if old_loop is not None and old_runner is not None and not old_loop.is_closed():
+                # The emulator is now served from another loop (another server): one runner.
+                old_loop.call_soon_threadsafe(old_runner.cancel)
+            self._loop = loop
+            self._wake = asyncio.Event()
+            self._slots = asyncio.Semaphore(self.policy.concurrency)
+            self._runner = loop.create_task(self._run(), name="grok-mock-webhooks")
 
     # -- reading -----------------------------------------------------------
 
@@ -171,11 +163,17 @@ class Webhooks:
         with self._lock:
             return [d for d in self._deliveries if job_id is None or d.job_id == job_id]
 
+    @property
+    def pending(self) -> int:
+        """Deliveries scheduled and not yet attempted (or waiting for a retry)."""
+        with self._lock:
+            return len(self._due)
+
     def wait(self, count: int = 1, timeout: float = 10.0) -> list[Delivery]:
-        """Block until `count` deliveries have settled (delivered, failed or refused)."""
+        """Block until `count` deliveries have settled (delivered, failed, refused, dropped)."""
 
         def settled() -> list[Delivery]:
-            return [d for d in self._deliveries if d.state in ("delivered", "failed", "refused")]
+            return [d for d in self._deliveries if d.state in SETTLED]
 
         self.wait_for(lambda: len(settled()) >= count, timeout)
         with self._lock:
@@ -187,14 +185,44 @@ class Webhooks:
             return self._settled.wait_for(condition, timeout)
 
     def close(self) -> None:
-        """Stop the runner; pending deliveries are dropped (the emulator was reset)."""
-        self._closed = True
+        """Stop the runner; pending deliveries are forgotten (the emulator was reset)."""
         with self._lock:
+            self._closed = True
             self._due.clear()
-        loop, runner = self._loop, self._runner
+            loop, runner = self._loop, self._runner
+            self._loop = self._wake = self._runner = None
         if loop is not None and runner is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(runner.cancel)
-        self._loop = self._wake = self._runner = None
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(runner.cancel)
+
+    async def drain(self, seconds: float) -> tuple[int, int]:
+        """At shutdown: send what is due within `seconds`; journal the rest as dropped.
+
+        Answers (delivered during the drain, dropped).
+        """
+        with self._lock:
+            self._closed = True
+            runner = self._runner
+        if runner is not None and not runner.done():
+            runner.cancel()
+        here = asyncio.get_running_loop()
+        attempts = {t: d for t, d in self._in_flight.items() if t.get_loop() is here}
+        for delivery in self._pop_due():
+            attempts[asyncio.ensure_future(self._attempt(delivery, retry=False))] = delivery
+        if attempts:
+            _, late = await asyncio.wait(list(attempts), timeout=seconds)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        with self._lock:
+            left = [d for d in self._deliveries if d.state not in SETTLED]
+            self._due.clear()
+        for delivery in left:
+            record = _record(len(delivery.attempts) + 1, self.clock.now())
+            record["error"] = "dropped: the emulator shut down before it could be sent"
+            self._finish(delivery, record, "dropped")
+        delivered = sum(1 for d in attempts.values() if d.state == "delivered")
+        return delivered, len(left)
 
     # -- the runner (event loop thread) ------------------------------------
 
@@ -203,9 +231,14 @@ class Webhooks:
         while True:
             self._wake.clear()
             for delivery in self._pop_due():
-                asyncio.get_running_loop().create_task(self._attempt(delivery))
+                task = asyncio.get_running_loop().create_task(self._attempt(delivery))
+                self._in_flight[task] = delivery
+                task.add_done_callback(self._forget)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._real_wait())
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
 
     def _pop_due(self) -> list[Delivery]:
         now = self.clock.now()
@@ -222,33 +255,50 @@ class Webhooks:
                 return None
             return min(_MAX_REAL_WAIT, max(0.0, self._due[0][0] - self.clock.now()))
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery, *, retry: bool = True) -> None:
+        slots = self._slots
+        if slots is None:
+            await self._send(delivery, retry)
+            return
+        async with slots:
+            await self._send(delivery, retry)
+
+    async def _send(self, delivery: Delivery, retry: bool) -> None:
         now = self.clock.now()
         number = len(delivery.attempts) + 1
-        record: dict[str, Any] = {"attempt": number, "at": now, "status": None, "error": None}
-        if not host_allowed(delivery.url, self.allowed_hosts):
-            record["error"] = (
-                "refused: only loopback and allow-listed hosts receive webhooks "
-                f"(allow-list: {', '.join(self.allowed_hosts) or 'empty'})"
+        record = _record(number, now)
+        outbound = self._outbound()
+        try:
+            if outbound is None:
+                raise OutboundFailed("no outbound port: serve the emulator with create_app")
+            body, headers = await delivery.render(now)
+            data = json.dumps(body, separators=(",", ":")).encode()
+            delivery.body = bounded(body, self.policy.body_bytes, data)
+            reply = await outbound.send(
+                "POST",
+                delivery.url,
+                allowed=self.allowed_hosts,
+                deadline=self.policy.timeout,
+                limit=_REPLY_LIMIT,
+                body=data,
+                headers={"content-type": "application/json", **headers},
             )
+        except OutboundRefused as refused:
+            record["error"] = str(refused)
             self._finish(delivery, record, "refused")
             return
-        try:
-            body, headers = await delivery.render(now)
-            delivery.body = body
-            response = await self._http().post(
-                delivery.url,
-                content=json.dumps(body, separators=(",", ":")).encode(),
-                headers={"content-type": "application/json", **headers},
-                timeout=self.policy.timeout,
-            )
-            record["status"] = response.status_code
-            ok = 200 <= response.status_code < 300
-        except Exception as exc:  # a receiver that is down, slow or rude
-            record["error"] = f"{type(exc).__name__}: {exc}"
+        except OutboundFailed as failed:
+            record["error"] = str(failed)
             ok = False
+        else:
+            record["status"] = reply.status
+            record["reply"] = reply.body[:_REPLY_KEPT].decode("utf-8", "replace")
+            ok = 200 <= reply.status < 300
         if ok:
             self._finish(delivery, record, "delivered")
+        elif not retry:
+            record["error"] = f"{record['error'] or 'refused by the receiver'}; no retry: shut down"
+            self._finish(delivery, record, "dropped")
         elif number >= self.policy.attempts:
             self._finish(delivery, record, "failed")
         else:
@@ -276,9 +326,6 @@ class Webhooks:
             delivery.state = state
             self._settled.notify_all()
 
-    def _http(self) -> Any:
-        if self._client is None:
-            import httpx
 
-            self._client = httpx.AsyncClient(follow_redirects=False)
-        return self._client
+def _record(number: int, at: float) -> dict[str, Any]:
+    return {"attempt": number, "at": at, "status": None, "error": None}

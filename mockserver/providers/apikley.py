@@ -15,7 +15,6 @@ from contracts import Model, check, nearest_ratio, pixel_size
 from contracts._common import XAI_RATIOS
 from contracts.apikley import APIKLEY
 from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
-from mockserver.engine.inputs import InputImageError, input_image
 from mockserver.engine.webhooks import Render
 from mockserver.media_route import media_link, serve_media
 from mockserver.responses import json_response
@@ -63,10 +62,7 @@ async def _media(
         return MediaRequest(size.width, size.height, source.media.format, source.media.count), None
     ratio, failure = values.get("aspect_ratio", "1:1"), None
     if model.task == "edit":
-        try:
-            info = await input_image(call.emulator, values["image_urls"][0])
-        except InputImageError as exc:
-            info, failure = None, f"Invalid value for 'input.image_urls[0]': {exc}"
+        info, failure = await call.read_image(values["image_urls"][0], "input.image_urls[0]")
         if info is not None:
             ratio = nearest_ratio(info.width, info.height, XAI_RATIOS)
     size = pixel_size(ratio, "1k")
@@ -111,7 +107,7 @@ def record(emulator: Emulator, base_url: str, job: Job, phase: int) -> dict[str,
         "taskId": job.id,
         "model": job.model,
         "state": state,
-        "param": job.extra["param"],
+        "param": json.dumps(job.params, separators=_COMPACT, ensure_ascii=False),
         "resultJson": result,
         "failCode": "" if succeeded or not terminal else job.outcome.code,
         "failMsg": "" if succeeded or not terminal else job.outcome.message,
@@ -175,7 +171,6 @@ async def create_task(call: Call) -> Response:
         choice=choice,
         job_id=f"task_grok_{emulator.ids.hex(16)}",
         failure=failure,
-        extra={"param": json.dumps(body, separators=_COMPACT, ensure_ascii=False)},
     )
     call.ignore_unknown(top.unknown + inner.unknown)
     if "callBackUrl" in top.values:

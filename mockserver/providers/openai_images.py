@@ -32,7 +32,7 @@ from contracts._openai_images import (
     UNSUPPORTED,
 )
 from mockserver.engine import Account, Choice, Job, MediaRequest, Refusal
-from mockserver.engine.inputs import ImageInfo, InputImageError, input_image
+from mockserver.engine.inputs import ImageInfo
 from mockserver.media_route import image_bytes, media_link, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Call, Surface
@@ -161,7 +161,7 @@ def _headers(call: Call) -> dict[str, str]:
 
 def _failure(call: Call, job: Job, account: Account) -> Refusal:
     if job.scenario == "moderation-blocked":
-        fee = call.emulator.charge(account, MODERATION_FEE)
+        fee = call.emulator.charge_once(job, account, MODERATION_FEE)
         return Refusal("moderation-rejected", ticks=_ticks(fee))
     if job.outcome.kind == "errored":
         return Refusal("service-unavailable", job.outcome.message)
@@ -209,12 +209,10 @@ async def _input(call: Call, where: str, item: dict[str, Any]) -> ImageInfo | No
     if not url:
         call.warn(f"{where}.file_id is not emulated; its size is unknown")
         return None
-    try:
-        return await input_image(call.emulator, url)
-    except InputImageError as exc:
-        raise Refusal(
-            "validation-error", f"Invalid value for '{where}.url': {exc}", param=where
-        ) from None
+    info, failure = await call.read_image(url, f"{where}.url")
+    if failure is not None:
+        raise Refusal("validation-error", failure, param=where)
+    return info
 
 
 async def edits(call: Call) -> Response:
@@ -261,9 +259,8 @@ async def deferred(call: Call) -> Response:
     if job.outcome.kind == "succeeded":
         done = {"request_id": job.id, "status": "done", **await _images(call, job)}
         return json_response(done, headers=headers)
-    if job.scenario == "moderation-blocked" and not job.extra.get("fee_charged"):
-        job.extra["fee_charged"] = True
-        call.emulator.charge(account, MODERATION_FEE)
+    if job.scenario == "moderation-blocked":
+        call.emulator.charge_once(job, account, MODERATION_FEE)
     error = {"code": job.outcome.code, "message": job.outcome.message}
     return json_response(
         {"request_id": job.id, "status": "failed", "error": error}, headers=headers

@@ -13,7 +13,6 @@ from contracts import Model, check, describe, is_http_url, nearest_ratio, pixel_
 from contracts._common import XAI_RATIOS
 from contracts.pixazo import PIXAZO
 from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
-from mockserver.engine.inputs import InputImageError, input_image
 from mockserver.engine.webhooks import Render
 from mockserver.media_route import image_bytes, media_link, serve_media
 from mockserver.responses import json_response
@@ -51,18 +50,12 @@ async def _media(call: Call, values: dict[str, Any]) -> tuple[MediaRequest, str 
     failure = None
     if ratio == "auto":
         ratio = "1:1"
-        try:
-            info = await input_image(call.emulator, values["image_urls"][0])
-        except InputImageError as exc:
-            info, failure = None, f"Invalid value for 'image_urls[0]': {exc}"
+        info, failure = await call.read_image(values["image_urls"][0], "image_urls[0]")
         if info is not None:
             ratio = nearest_ratio(info.width, info.height, XAI_RATIOS)
     for index, url in enumerate(values.get("image_urls", ())[1:], start=1):
         if failure is None and url.startswith("data:"):
-            try:
-                await input_image(call.emulator, url)
-            except InputImageError as exc:
-                failure = f"Invalid value for 'image_urls[{index}]': {exc}"
+            _, failure = await call.read_image(url, f"image_urls[{index}]")
     size = pixel_size(ratio, values.get("resolution", "1k"))
     request = MediaRequest(size.width, size.height, values["output_format"], values["num_images"])
     return request, failure

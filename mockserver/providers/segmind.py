@@ -9,7 +9,6 @@ from starlette.responses import Response
 from contracts import Model, check, nearest_ratio, pixel_size
 from contracts.segmind import ASPECT_RATIOS, QUALITY_MODE_PRICE, SEGMIND
 from mockserver.engine import Account, Job, MediaRequest, Refusal, format_amount
-from mockserver.engine.inputs import InputImageError, input_image
 from mockserver.media_route import image_bytes, media_urls, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Call, Surface
@@ -49,10 +48,7 @@ async def _media(call: Call, values: dict[str, Any]) -> tuple[MediaRequest, str 
     failure = None
     image = values.get("image")
     if image:
-        try:
-            info = await input_image(call.emulator, image)
-        except InputImageError as exc:
-            info, failure = None, f"Invalid value for 'image': {exc}"
+        info, failure = await call.read_image(image, "image")
         if info is not None:
             ratio = nearest_ratio(info.width, info.height, _RATIOS)
     size = pixel_size(ratio, values["resolution"])
