@@ -90,7 +90,8 @@ def fixture_overhead() -> float:
 
 def lifecycle(profile: str, runs: int = 300) -> float:
     from mockserver import Emulator, ManualClock, create_app
-    from pytest_plugin._intercept import Portal, intercept
+    from pytest_plugin._intercept import intercept
+    from pytest_plugin._portal import Portal
 
     portal = Portal()
     emulator = Emulator(clock=ManualClock(), profile=profile)

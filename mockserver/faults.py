@@ -5,7 +5,7 @@ transport, handed over in the scope's extensions by the dispatcher): a reset,
 a close without an answer, random bytes, a body cut off halfway, an answer
 that dribbles, or none at all. In-process there is no socket; the fault is
 written into the scope instead, and the in-process bridge raises the
-exception the client would have seen (see `pytest_plugin._intercept`).
+exception the client would have seen (see `pytest_plugin._portal`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_plugin._controller import GrokMock
+    from pytest_plugin._fence import NotIntercepted
     from pytest_plugin.adapters import AdapterOptions, ImageRequest, adapter_contract
     from pytest_plugin.receiver import ReceivedWebhook, WebhookReceiver
 
@@ -21,6 +22,7 @@ __all__ = [
     "AdapterOptions",
     "GrokMock",
     "ImageRequest",
+    "NotIntercepted",
     "ReceivedWebhook",
     "WebhookReceiver",
     "adapter_contract",
@@ -31,6 +33,7 @@ _LAZY = {
     "ImageRequest": "pytest_plugin.adapters",
     "adapter_contract": "pytest_plugin.adapters",
     "GrokMock": "pytest_plugin._controller",
+    "NotIntercepted": "pytest_plugin._fence",
     "ReceivedWebhook": "pytest_plugin.receiver",
     "WebhookReceiver": "pytest_plugin.receiver",
 }

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from contracts import CONTRACTS
 from mockserver import Emulator, LiveServer, ManualClock, MockUsageError, Settings, create_app
 from pytest_plugin._controller import GrokMock, real_base_urls
-from pytest_plugin._intercept import Portal, intercept
+from pytest_plugin._fence import fail_closed
+from pytest_plugin._portal import Portal
 
 _OWN = {"profile", "seed", "providers", "strict_hosts", "virtual_sleep"}
 _SETTINGS = {f.name for f in dataclasses.fields(Settings)} - {"profile", "seed", "providers"}
@@ -61,13 +63,21 @@ def make_emulator(request: pytest.FixtureRequest) -> tuple[Emulator, Options]:
     return Emulator(chosen.settings, clock=ManualClock()), chosen
 
 
+def provider_hosts() -> dict[str, str]:
+    """Every real provider host, whichever are served: none may be reached from a test."""
+    return {host: c.provider for c in CONTRACTS.values() for host in c.hosts}
+
+
 @contextlib.contextmanager
 def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[GrokMock]:
+    from pytest_plugin._intercept import intercept
+
     providers = list(emulator.contracts)
     hosts = [h for p in providers for h in emulator.contracts[p].hosts]
     controller = GrokMock(emulator, real_base_urls(providers))
     emulator.deliver_webhooks_from(portal.loop)
     with (
+        fail_closed(provider_hosts(), hosts),
         intercept(
             create_app(emulator),
             portal,
@@ -82,7 +92,7 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
 
 @contextlib.contextmanager
 def live(emulator: Emulator, chosen: Options) -> Iterator[GrokMock]:
-    with LiveServer(emulator) as server:
+    with fail_closed(provider_hosts()), LiveServer(emulator) as server:
         controller = GrokMock(emulator, {p: server.url(p) for p in emulator.contracts})
         with _sleeping(controller, chosen):
             yield controller

@@ -1,361 +1,25 @@
-"""Serving the real provider hosts from an in-process emulator.
-
-- httpx (the segmind SDK, most code) through respx's client-level mocker: a
-  router whose handlers send the emulated hosts' requests into the ASGI app;
-- httpx2 (the openai SDK) through the same router on respx's httpcore2 seam, as
-  the respx author's pytest-httpx2 does;
-- requests through the `responses` library's callbacks.
-
-The app always runs on one event loop on its own thread (the portal), so a
-synchronous client works although the app is async, and webhooks the emulator
-sends keep one home. Other hosts pass through untouched unless strict.
+"""Serving the real provider hosts from an in-process emulator, to every client library
+whose interceptor is installed: httpx and httpx2 through respx (`_respx`), requests
+through responses (`_requests`). Whatever is not served is stopped by the fail-closed
+guard (`_fence`), which names what to install. Other hosts pass through untouched
+unless strict.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import ipaddress
-import re
-import threading
-from collections.abc import Callable, Coroutine, Iterator, MutableMapping, Sequence
-from typing import Any, TypeVar
-from urllib.parse import unquote
-
-import httpx
-import respx
-from respx.mocks import HTTPCoreMocker, Mocker
-from respx.models import AllMockedAssertionError, PassThrough
+from collections.abc import Callable, Iterator, Sequence
 
 from mockserver.app import MockApp
-from mockserver.faults import FAULT
-
-T = TypeVar("T")
-_HTTPCORE2 = "grok-mock-httpcore2"
-_HTTPCORE2_TARGETS = (
-    "httpcore2._sync.connection.HTTPConnection",
-    "httpcore2._sync.connection_pool.ConnectionPool",
-    "httpcore2._sync.http_proxy.HTTPProxy",
-    "httpcore2._async.connection.AsyncHTTPConnection",
-    "httpcore2._async.connection_pool.AsyncConnectionPool",
-    "httpcore2._async.http_proxy.AsyncHTTPProxy",
-)
+from pytest_plugin._portal import Portal
 
 
-def _httpcore2_mocker() -> str:
-    """respx's mocker for httpcore2 (what the openai SDK's httpx2 runs on), defined once.
-
-    respx registers mockers by name for the whole process; a module imported twice
-    (pytester's in-process runs) must not define it again.
-    """
-    if _HTTPCORE2 not in Mocker.registry:
-        type(
-            "HTTPCore2Mocker",
-            (HTTPCoreMocker,),
-            {
-                "name": _HTTPCORE2,
-                "targets": list(_HTTPCORE2_TARGETS),
-            },
-        )
-    return _HTTPCORE2
-
-
-class Portal:
-    """Event loops for in-process apps.
-
-    A synchronous caller's request runs to completion on an idle loop of its
-    own thread (no thread hop); a thread that already runs a loop hands it to
-    the portal loop, which runs forever on its own thread and is also where
-    webhooks are delivered from.
-    """
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="grok-mock-portal", daemon=True
-        )
-        self._thread.start()
-        self._local = threading.local()
-        self._idle_loops: list[asyncio.AbstractEventLoop] = []
-        self._lock = threading.Lock()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("a synchronous call into the emulator from its own event loop")
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return self._idle_loop().run_until_complete(coroutine)
-        # A synchronous client inside async code: it blocks this loop, so run elsewhere.
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    def _idle_loop(self) -> asyncio.AbstractEventLoop:
-        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = asyncio.new_event_loop()
-            self._local.loop = loop
-            with self._lock:
-                self._idle_loops.append(loop)
-        return loop
-
-    def close(self) -> None:
-        """Cancel what still runs there (webhook runners), then stop the loop."""
-
-        async def cancel_all() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(cancel_all(), self.loop).result(timeout=5)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-        self.loop.close()
-        with self._lock:
-            for loop in self._idle_loops:
-                if not loop.is_running() and not loop.is_closed():
-                    pending = asyncio.all_tasks(loop)
-                    for task in pending:
-                        task.cancel()
-                    if pending:
-                        loop.run_until_complete(_settle(pending))
-                    loop.close()
-            self._idle_loops.clear()
-
-
-async def _settle(tasks: set[asyncio.Task[Any]]) -> None:
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
-    """One request through the ASGI app, as a server would pass it."""
-    url = request.url
-    raw_path = url.raw_path.split(b"?", 1)[0]
-    extensions: dict[str, Any] = {}
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": request.method,
-        "scheme": url.scheme,
-        "path": unquote(raw_path.decode("ascii")),
-        "raw_path": raw_path,
-        "query_string": url.query,
-        "root_path": "",
-        "headers": [(k.lower(), v) for k, v in request.headers.raw],
-        "client": ("127.0.0.1", 50000),
-        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-        "extensions": extensions,
-    }
-    body = request.content
-    sent = False
-    status = 500
-    headers: list[tuple[bytes, bytes]] = []
-    chunks: list[bytes] = []
-
-    async def receive() -> MutableMapping[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        nonlocal status, headers
-        if message["type"] == "http.response.start":
-            status = message["status"]
-            headers = list(message.get("headers", []))
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    fault = extensions.get(FAULT)
-    if fault is not None:
-        read_timeout = (request.extensions.get("timeout") or {}).get("read")
-        slow_enough = read_timeout is not None and fault["interval"] > read_timeout
-        if fault["name"] != "slow-response" or slow_enough:
-            raise InProcessFault(fault)
-    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
-
-
-class InProcessFault(Exception):
-    """A network fault with no socket to act on: each client library gets its own error."""
-
-    def __init__(self, fault: dict[str, Any]) -> None:
-        self.name: str = fault["name"]
-        self.full: int = fault.get("length", 0)
-        self.half = self.full // 2
-        super().__init__(self.name)
-
-    def for_httpx(self, request: httpx.Request) -> Exception:
-        """What httpx raises for this fault over a real socket."""
-        if self.name == "disconnect":
-            return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
-        if self.name in ("empty-response", "garbage-response"):
-            return httpx.RemoteProtocolError(_NO_ANSWER, request=request)
-        if self.name == "truncated-body":
-            return httpx.RemoteProtocolError(self._cut(), request=request)
-        return httpx.ReadTimeout("timed out", request=request)
-
-    def for_httpcore2(self) -> Exception:
-        """What httpcore2 raises, which httpx2 (the openai SDK) turns into its own error."""
-        import httpcore2
-
-        if self.name == "disconnect":
-            return httpcore2.ReadError("[Errno 104] Connection reset by peer")
-        if self.name in ("empty-response", "garbage-response"):
-            return httpcore2.RemoteProtocolError(_NO_ANSWER)
-        if self.name == "truncated-body":
-            return httpcore2.RemoteProtocolError(self._cut())
-        return httpcore2.ReadTimeout("timed out")
-
-    def for_requests(self, url: str) -> Exception:
-        """What requests raises, with the urllib3 and http.client errors it wraps."""
-        import http.client
-
-        import requests
-        from urllib3.exceptions import ProtocolError
-
-        if self.name == "disconnect":
-            reset = ConnectionResetError(104, "Connection reset by peer")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", reset))
-        if self.name == "empty-response":
-            gone = http.client.RemoteDisconnected("Remote end closed connection without response")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", gone))
-        if self.name == "garbage-response":
-            line = http.client.BadStatusLine("garbage")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", line))
-        if self.name == "truncated-body":
-            missing = self.full - self.half
-            read = http.client.IncompleteRead(b"", missing)
-            read_so_far = f"{self.half} bytes read, {missing} more expected"
-            message = f"Connection broken: IncompleteRead({read_so_far})"
-            return requests.exceptions.ChunkedEncodingError(ProtocolError(message, read))
-        return requests.exceptions.ReadTimeout(f"{url}: Read timed out.")
-
-    def _cut(self) -> str:
-        return (
-            "peer closed connection without sending complete message body "
-            f"(received {self.half} bytes, expected {self.full})"
-        )
-
-
-_NO_ANSWER = "Server disconnected without sending a response."
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def importable(module: str) -> bool:
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
+        __import__(module)
+    except ImportError:
         return False
-
-
-class Interceptor(respx.MockRouter):
-    """A respx router that serves the emulated hosts and lets every other host be."""
-
-    def __init__(
-        self,
-        app: MockApp,
-        portal: Portal,
-        hosts: Sequence[str],
-        *,
-        strict: bool,
-        using: str,
-        guards: Sequence[Callable[[], None]] = (),
-    ) -> None:
-        super().__init__(assert_all_called=False, assert_all_mocked=True, using=using)
-        self._app = app
-        self._portal = portal
-        self._hosts = frozenset(hosts)
-        self._strict = strict
-        self._guards = guards
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host not in self._hosts:
-            raise self._elsewhere(request)
-        _check(self._guards)
-        try:
-            return self._portal.run(call_app(self._app, request))
-        except InProcessFault as fault:
-            raise self._error(fault, request) from None
-
-    async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host not in self._hosts:
-            raise self._elsewhere(request)
-        _check(self._guards)
-        try:
-            return await call_app(self._app, request)
-        except InProcessFault as fault:
-            raise self._error(fault, request) from None
-
-    def _error(self, fault: InProcessFault, request: httpx.Request) -> Exception:
-        if self.using == _HTTPCORE2:
-            return fault.for_httpcore2()
-        return fault.for_httpx(request)
-
-    def _elsewhere(self, request: httpx.Request) -> Exception:
-        if self._strict and not is_loopback(request.url.host):
-            return AllMockedAssertionError(
-                f"grok_mock(strict_hosts=True): {request.method} {request.url} is not to an "
-                f"emulated provider host ({', '.join(sorted(self._hosts))})"
-            )
-        routers = self.Mocker.routers if self.Mocker else []
-        if routers and routers[-1] is not self:
-            # Another respx router comes after ours: let it decide about this host.
-            return AllMockedAssertionError(f"{request.url.host} is not emulated")
-        return PassThrough(f"not emulated: {request.url}", request=request, origin=None)  # type: ignore[arg-type]
-
-
-def _check(guards: Sequence[Callable[[], None]]) -> None:
-    """Run the controller's guards before a request (they may stop a runaway caller)."""
-    for guard in list(guards):
-        guard()
-
-
-def _requests_mock(
-    app: MockApp,
-    portal: Portal,
-    hosts: Sequence[str],
-    strict: bool,
-    guards: Sequence[Callable[[], None]],
-) -> Any:
-    import responses
-
-    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-    names = "|".join(re.escape(h) for h in hosts)
-    ours = re.compile(rf"^https?://({names})(:\d+)?(/|\?|$)")
-
-    def callback(prepared: Any) -> tuple[int, dict[str, str], bytes]:
-        _check(guards)
-        body = prepared.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes):
-            body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
-        request = httpx.Request(
-            prepared.method, prepared.url, headers=dict(prepared.headers), content=body
-        )
-        try:
-            response = portal.run(call_app(app, request))
-        except InProcessFault as fault:
-            raise fault.for_requests(prepared.url) from None
-        merged: dict[str, str] = {}
-        for name, value in response.headers.multi_items():
-            merged[name] = f"{merged[name]}, {value}" if name in merged else value
-        return response.status_code, merged, response.content
-
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
-        mock.add_callback(method, ours, callback=callback)
-    if strict:
-        mock.add_passthru(
-            re.compile(r"^https?://(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)")
-        )
-    else:
-        mock.add_passthru(re.compile(rf"^(?!https?://({names})(:\d+)?(/|\?|$))"))
-    return mock
+    return True
 
 
 @contextlib.contextmanager
@@ -371,31 +35,18 @@ def intercept(
 
     `guards` run before each emulated request, in the caller's thread.
     """
-    # respx's client-level mocker: it hands over the client's own request, unparsed,
-    # and catches clients with custom transports too (25% faster than httpcore).
-    routers = [Interceptor(app, portal, hosts, strict=strict, using="httpx", guards=guards)]
-    if _importable("httpcore2"):
-        routers.append(
-            Interceptor(app, portal, hosts, strict=strict, using=_httpcore2_mocker(), guards=guards)
-        )
-    requests_mock = (
-        _requests_mock(app, portal, hosts, strict, guards) if _importable("responses") else None
-    )
-    for router in routers:
-        router.start()
-    if requests_mock is not None:
-        requests_mock.start()
-    try:
+    with contextlib.ExitStack() as stack:
+        if importable("respx"):
+            from pytest_plugin._respx import routers
+
+            for router in routers(app, portal, hosts, strict, guards, importable("httpcore2")):
+                router.start()
+                stack.callback(router.stop, quiet=True)
+        if importable("responses"):
+            from pytest_plugin._requests import requests_mock
+
+            mock = requests_mock(app, portal, hosts, strict, guards)
+            mock.start()
+            stack.callback(mock.reset)
+            stack.callback(mock.stop)
         yield
-    finally:
-        if requests_mock is not None:
-            requests_mock.stop()
-            requests_mock.reset()
-        for router in routers:
-            router.stop(quiet=True)
-
-
-def _importable(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None

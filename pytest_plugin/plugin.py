@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from mockserver import Emulator
     from pytest_plugin._controller import GrokMock
     from pytest_plugin._fixtures import Options
-    from pytest_plugin._intercept import Portal
+    from pytest_plugin._portal import Portal
     from pytest_plugin.receiver import WebhookReceiver
 
 _PROFILES = ("instant", "fast", "realistic", "polls", "stuck")
@@ -65,7 +65,7 @@ def _remember(request: pytest.FixtureRequest, controller: GrokMock) -> None:
 
 @pytest.fixture(scope="session")
 def _grok_mock_portal() -> Iterator[Portal]:
-    from pytest_plugin._intercept import Portal
+    from pytest_plugin._portal import Portal
 
     portal = Portal()
     yield portal

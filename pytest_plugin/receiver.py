@@ -38,6 +38,13 @@ class _Plan:
     failures: list[int] = field(default_factory=list)
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: a burst of webhooks would wait
+    # out TCP's SYN retries (1 s, 3 s, 7 s) instead of being answered.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class WebhookReceiver:
     """Records every request; answers 200 unless told to fail the next ones."""
 
@@ -46,8 +53,7 @@ class WebhookReceiver:
         self._attempts: list[ReceivedWebhook] = []
         self._plan = _Plan()
         self._condition = threading.Condition()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler())
         self._thread: threading.Thread | None = None
 
     @property

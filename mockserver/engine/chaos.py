@@ -108,7 +108,8 @@ class LatencyEntry:
             if not number or not 0 <= value <= top:
                 unit = "" if name == "sigma" else " seconds"
                 raise MockUsageError(
-                    f"{self.kind} latency needs {name} between 0 and {top:g}{unit}, got {value!r}"
+                    f"{self.kind} latency needs {name} >= 0 and at most {top:g}{unit}, "
+                    f"got {value!r}"
                 )
         if self.kind == "uniform" and self.high < self.low:
             raise MockUsageError(f"uniform latency needs high >= low, got {self.low}..{self.high}")

@@ -84,6 +84,8 @@ class ImageFactory:
         self._rendering: dict[_Key, Future[_Rendered]] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # How many looks were rendered (not served from the cache or a render in flight).
+        self.renders = 0
 
     def image(self, look: Look, label: str) -> bytes:
         return _stamp(self._rendered(_key(look)), label)
@@ -104,6 +106,7 @@ class ImageFactory:
             mine = pending is None
             if pending is None:
                 pending = self._rendering[key] = Future()
+                self.renders += 1
         if not mine:
             return pending.result()
         try:

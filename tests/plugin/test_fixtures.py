@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 
 import httpx
@@ -12,7 +11,7 @@ import requests
 import segmind
 from openai import AsyncOpenAI, OpenAI, PermissionDeniedError, RateLimitError
 
-from pytest_plugin import GrokMock, WebhookReceiver
+from pytest_plugin import GrokMock, NotIntercepted, WebhookReceiver
 from tests.conftest import decode
 
 
@@ -206,8 +205,8 @@ def test_virtual_sleep_runs_a_realistic_lifecycle_in_no_time(
 @pytest.mark.grok_mock(providers=["segmind"])
 def test_providers_limit_what_is_served(grok_mock: GrokMock) -> None:
     assert list(grok_mock.base_urls) == ["segmind"]
-    # api.x.ai is not intercepted now: the request leaves the process (and fails offline).
-    with contextlib.suppress(httpx.HTTPError):
+    # api.x.ai is not served now, and it is still never reached: the guard stops it.
+    with pytest.raises(NotIntercepted, match="xai is not among the providers this test serves"):
         httpx.post("https://api.x.ai/v1/images/generations", json={"prompt": "x"}, timeout=2)
     assert grok_mock.requests() == []
 

@@ -1,0 +1,234 @@
+"""Fail closed: while a grok_mock fixture is active, no client reaches a real provider host.
+
+The in-process fixture serves the provider hosts to the clients it intercepts
+(httpx through respx, requests through responses). Every other way out is
+guarded below the clients, before a name is looked up or a socket opened:
+
+- `socket.getaddrinfo`, which every Python-level client resolves through
+  (http.client and urllib, urllib3 and requests, httpcore, asyncio);
+- asyncio's `loop.getaddrinfo`, so an async client (aiohttp) is named;
+- pycurl (libcurl resolves in C) at `setopt(URL, ...)`, and gRPC (its C core
+  resolves too) at channel creation, when those modules are loaded.
+
+A blocked call raises `NotIntercepted`, a BaseException so that a client's
+`except Exception: retry` cannot swallow it, naming the library that was not
+served and what to do instead. The guard is process-wide while any fixture
+holds it; its state lives on the patched function, not in this module.
+"""
+
+from __future__ import annotations
+
+import asyncio.base_events
+import contextlib
+import socket
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["NotIntercepted", "fail_closed"]
+
+_MARK = "_grok_mock_fence"
+INSTALL = "pip install 'grok-imagine-mock[pytest]'"
+# Top-level modules of client libraries, outermost (closest to user code) first.
+_LIBRARIES = (
+    ("requests", "requests"),
+    ("aiohttp", "aiohttp"),
+    ("httpx2", "httpx2"),
+    ("httpcore2", "httpx2"),
+    ("httpx", "httpx"),
+    ("httpcore", "httpx"),
+    ("urllib3", "urllib3"),
+    ("urllib", "urllib"),
+    ("http", "http.client"),
+    ("pycurl", "pycurl"),
+    ("grpc", "grpc"),
+    ("tornado", "tornado"),
+    ("twisted", "twisted"),
+    ("websockets", "websockets"),
+)
+_SERVED_BY = {"httpx": "respx", "httpx2": "respx", "requests": "responses"}
+
+
+class NotIntercepted(BaseException):
+    """A client the in-process fixture does not serve tried to reach a real provider host."""
+
+
+def _missing(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return True
+    return False
+
+
+def _library(frame: FrameType | None) -> str:
+    """The outermost client library on the stack (requests over urllib3 over http.client)."""
+    found: str | None = None
+    rank = len(_LIBRARIES)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        top = module.split(".", 1)[0]
+        for index, (name, library) in enumerate(_LIBRARIES):
+            if top == name and index <= rank:
+                found, rank = library, index
+        frame = frame.f_back
+    return found or "a client library"
+
+
+def _hint(library: str, provider: str, served: bool) -> str:
+    served_by = _SERVED_BY.get(library)
+    server = (
+        f"use the grok_mock_server fixture and point the client at "
+        f"grok_mock_server.url({provider!r})"
+    )
+    if not served:
+        return (
+            f"{provider} is not among the providers this test serves: add it to "
+            "@pytest.mark.grok_mock(providers=[...])"
+        )
+    if served_by is not None and _missing(served_by):
+        return (
+            f"grok_mock serves {library} in-process through {served_by}, which is not "
+            f"installed: {INSTALL} (or {server})"
+        )
+    if served_by is not None:
+        return f"this {library} client was not intercepted (a custom transport?); {server}"
+    return f"grok_mock does not serve {library} in-process; {server}"
+
+
+class _Fence:
+    """The guard's state: which provider hosts are fenced, by how many fixtures."""
+
+    def __init__(self, originals: dict[str, Any]) -> None:
+        self.originals = originals
+        self.hosts: Counter[str] = Counter()
+        self.served: Counter[str] = Counter()
+        self.providers: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def check(self, host: Any, frame: FrameType | None) -> None:
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        name = name.strip("[]").rstrip(".").lower()
+        if self.hosts.get(name):
+            provider = self.providers.get(name, name)
+            library = _library(frame)
+            hint = _hint(library, provider, bool(self.served.get(name)))
+            raise NotIntercepted(
+                f"grok_mock: {library} tried to reach {name}, a real {provider} host; it was "
+                f"stopped before any lookup or connection. {hint}"
+            )
+
+
+def _installed() -> _Fence | None:
+    fence: _Fence | None = getattr(socket.getaddrinfo, _MARK, None)
+    return fence
+
+
+def _install() -> _Fence:
+    real_getaddrinfo = socket.getaddrinfo
+    real_loop_getaddrinfo = asyncio.base_events.BaseEventLoop.getaddrinfo
+    fence = _Fence({"getaddrinfo": real_getaddrinfo, "loop": real_loop_getaddrinfo})
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        fence.check(host, sys._getframe(1))
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    async def loop_getaddrinfo(self: Any, host: Any, *args: Any, **kwargs: Any) -> Any:
+        fence.check(host, sys._getframe(1))
+        return await real_loop_getaddrinfo(self, host, *args, **kwargs)
+
+    setattr(getaddrinfo, _MARK, fence)
+    socket.getaddrinfo = getaddrinfo
+    asyncio.base_events.BaseEventLoop.getaddrinfo = loop_getaddrinfo  # type: ignore[method-assign]
+    _guard_pycurl(fence)
+    _guard_grpc(fence)
+    return fence
+
+
+def _uninstall(fence: _Fence) -> None:
+    if getattr(socket.getaddrinfo, _MARK, None) is fence:
+        socket.getaddrinfo = fence.originals["getaddrinfo"]
+    asyncio.base_events.BaseEventLoop.getaddrinfo = fence.originals["loop"]  # type: ignore[method-assign]
+    for module_name, attribute in (("pycurl", "Curl"),):
+        original = fence.originals.get(f"{module_name}.{attribute}")
+        if original is not None:
+            setattr(sys.modules[module_name], attribute, original)
+    for key, original in fence.originals.items():
+        if key.startswith("grpc"):
+            owner, _, attribute = key.rpartition(".")
+            setattr(sys.modules[owner], attribute, original)
+
+
+def _guard_pycurl(fence: _Fence) -> None:
+    pycurl = sys.modules.get("pycurl")
+    if pycurl is None:
+        return
+    original = pycurl.Curl
+    url_option = pycurl.URL
+
+    class GuardedCurl(original):  # type: ignore[misc, valid-type]
+        def setopt(self, option: int, value: Any) -> Any:
+            if option == url_option:
+                text = value.decode() if isinstance(value, bytes) else str(value)
+                fence.check(urlsplit(text).hostname, sys._getframe(1))
+            return super().setopt(option, value)
+
+    fence.originals["pycurl.Curl"] = original
+    pycurl.Curl = GuardedCurl  # type: ignore[attr-defined]
+
+
+def _grpc_host(target: str) -> str:
+    """The host of a gRPC target: 'api.x.ai:443', 'dns:///api.x.ai:443', '[::1]:50051'."""
+    if "://" in target:
+        target = target.split("://", 1)[1].split("/", 1)[-1]
+    if target.startswith("["):
+        return target[1 : target.find("]")]
+    return target.rsplit(":", 1)[0] if target.count(":") == 1 else target
+
+
+def _guard_grpc(fence: _Fence) -> None:
+    for module_name in ("grpc", "grpc.aio"):
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        for attribute in ("insecure_channel", "secure_channel"):
+            original = getattr(module, attribute, None)
+            if original is None:
+                continue
+            fence.originals[f"{module_name}.{attribute}"] = original
+            setattr(module, attribute, _channel_guard(fence, original))
+
+
+def _channel_guard(fence: _Fence, original: Callable[..., Any]) -> Callable[..., Any]:
+    def channel(target: str, *args: Any, **kwargs: Any) -> Any:
+        fence.check(_grpc_host(str(target)), sys._getframe(1))
+        return original(target, *args, **kwargs)
+
+    return channel
+
+
+@contextlib.contextmanager
+def fail_closed(hosts: Mapping[str, str], served: Collection[str] = ()) -> Iterator[None]:
+    """While inside, the `hosts` (host name -> provider) cannot be reached except through
+    the emulator, which serves those in `served`. Nested uses (both fixtures, pytester's
+    inner runs) share one guard; it is installed and removed on the test's thread."""
+    names = [h.lower() for h in hosts]
+    serving = [h.lower() for h in served]
+    fence = _installed() or _install()
+    with fence.lock:
+        fence.hosts.update(names)
+        fence.served.update(serving)
+        fence.providers.update({h.lower(): p for h, p in hosts.items()})
+    try:
+        yield
+    finally:
+        with fence.lock:
+            fence.hosts.subtract(names)
+            fence.served.subtract(serving)
+            idle = not +fence.hosts
+        if idle:
+            _uninstall(fence)

@@ -1,0 +1,205 @@
+"""In-process serving: the loops apps run on, and one request through the ASGI app.
+
+Needs httpx (a core dependency) and nothing else, so the live fixture and the
+interceptors of every client library can share it whichever extras are installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Coroutine, MutableMapping
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import httpx
+
+from mockserver.app import MockApp
+from mockserver.faults import FAULT
+
+T = TypeVar("T")
+
+
+class Portal:
+    """Event loops for in-process apps.
+
+    A synchronous caller's request runs to completion on an idle loop of its
+    own thread (no thread hop); a thread that already runs a loop hands it to
+    the portal loop, which runs forever on its own thread and is also where
+    webhooks are delivered from.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="grok-mock-portal", daemon=True
+        )
+        self._thread.start()
+        self._local = threading.local()
+        self._idle_loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a synchronous call into the emulator from its own event loop")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._idle_loop().run_until_complete(coroutine)
+        # A synchronous client inside async code: it blocks this loop, so run elsewhere.
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def _idle_loop(self) -> asyncio.AbstractEventLoop:
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            self._local.loop = loop
+            with self._lock:
+                self._idle_loops.append(loop)
+        return loop
+
+    def close(self) -> None:
+        """Cancel what still runs there (webhook runners), then stop the loop."""
+
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(cancel_all(), self.loop).result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        self.loop.close()
+        with self._lock:
+            for loop in self._idle_loops:
+                if not loop.is_running() and not loop.is_closed():
+                    pending = asyncio.all_tasks(loop)
+                    for task in pending:
+                        task.cancel()
+                    if pending:
+                        loop.run_until_complete(_settle(pending))
+                    loop.close()
+            self._idle_loops.clear()
+
+
+async def _settle(tasks: set[asyncio.Task[Any]]) -> None:
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
+    """One request through the ASGI app, as a server would pass it."""
+    url = request.url
+    raw_path = url.raw_path.split(b"?", 1)[0]
+    extensions: dict[str, Any] = {}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
+        "query_string": url.query,
+        "root_path": "",
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "client": ("127.0.0.1", 50000),
+        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        "extensions": extensions,
+    }
+    body = request.content
+    sent = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    fault = extensions.get(FAULT)
+    if fault is not None:
+        read_timeout = (request.extensions.get("timeout") or {}).get("read")
+        slow_enough = read_timeout is not None and fault["interval"] > read_timeout
+        if fault["name"] != "slow-response" or slow_enough:
+            raise InProcessFault(fault)
+    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+
+
+class InProcessFault(Exception):
+    """A network fault with no socket to act on: each client library gets its own error."""
+
+    def __init__(self, fault: dict[str, Any]) -> None:
+        self.name: str = fault["name"]
+        self.full: int = fault.get("length", 0)
+        self.half = self.full // 2
+        super().__init__(self.name)
+
+    def for_httpx(self, request: httpx.Request) -> Exception:
+        """What httpx raises for this fault over a real socket."""
+        if self.name == "disconnect":
+            return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+        if self.name in ("empty-response", "garbage-response"):
+            return httpx.RemoteProtocolError(_NO_ANSWER, request=request)
+        if self.name == "truncated-body":
+            return httpx.RemoteProtocolError(self._cut(), request=request)
+        return httpx.ReadTimeout("timed out", request=request)
+
+    def for_httpcore2(self) -> Exception:
+        """What httpcore2 raises, which httpx2 (the openai SDK) turns into its own error."""
+        import httpcore2
+
+        if self.name == "disconnect":
+            return httpcore2.ReadError("[Errno 104] Connection reset by peer")
+        if self.name in ("empty-response", "garbage-response"):
+            return httpcore2.RemoteProtocolError(_NO_ANSWER)
+        if self.name == "truncated-body":
+            return httpcore2.RemoteProtocolError(self._cut())
+        return httpcore2.ReadTimeout("timed out")
+
+    def for_requests(self, url: str) -> Exception:
+        """What requests raises, with the urllib3 and http.client errors it wraps."""
+        import http.client
+
+        import requests
+        from urllib3.exceptions import ProtocolError
+
+        if self.name == "disconnect":
+            reset = ConnectionResetError(104, "Connection reset by peer")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", reset))
+        if self.name == "empty-response":
+            gone = http.client.RemoteDisconnected("Remote end closed connection without response")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", gone))
+        if self.name == "garbage-response":
+            line = http.client.BadStatusLine("garbage")
+            return requests.ConnectionError(ProtocolError("Connection aborted.", line))
+        if self.name == "truncated-body":
+            missing = self.full - self.half
+            read = http.client.IncompleteRead(b"", missing)
+            read_so_far = f"{self.half} bytes read, {missing} more expected"
+            message = f"Connection broken: IncompleteRead({read_so_far})"
+            return requests.exceptions.ChunkedEncodingError(ProtocolError(message, read))
+        return requests.exceptions.ReadTimeout(f"{url}: Read timed out.")
+
+    def _cut(self) -> str:
+        return (
+            "peer closed connection without sending complete message body "
+            f"(received {self.half} bytes, expected {self.full})"
+        )
+
+
+_NO_ANSWER = "Server disconnected without sending a response."

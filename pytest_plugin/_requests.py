@@ -1,0 +1,57 @@
+"""requests served in-process through the `responses` library's callbacks (loaded only
+when responses is installed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from mockserver.app import MockApp
+from pytest_plugin._guards import check_guards
+from pytest_plugin._portal import InProcessFault, Portal, call_app
+
+
+def requests_mock(
+    app: MockApp,
+    portal: Portal,
+    hosts: Sequence[str],
+    strict: bool,
+    guards: Sequence[Callable[[], None]],
+) -> Any:
+    import responses
+
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    names = "|".join(re.escape(h) for h in hosts)
+    ours = re.compile(rf"^https?://({names})(:\d+)?(/|\?|$)")
+
+    def callback(prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        check_guards(guards)
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):
+            body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
+        request = httpx.Request(
+            prepared.method, prepared.url, headers=dict(prepared.headers), content=body
+        )
+        try:
+            response = portal.run(call_app(app, request))
+        except InProcessFault as fault:
+            raise fault.for_requests(prepared.url) from None
+        merged: dict[str, str] = {}
+        for name, value in response.headers.multi_items():
+            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        return response.status_code, merged, response.content
+
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+        mock.add_callback(method, ours, callback=callback)
+    if strict:
+        mock.add_passthru(
+            re.compile(r"^https?://(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)")
+        )
+    else:
+        mock.add_passthru(re.compile(rf"^(?!https?://({names})(:\d+)?(/|\?|$))"))
+    return mock

@@ -1,0 +1,201 @@
+"""No input produces a 5xx the provider does not document, a traceback or a dead server."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from contracts import CONTRACTS
+from mockserver import Emulator, ManualClock, create_app
+from tests.test_cli import serve
+from tests.trust.hostile import Target, cases, targets, wire
+
+TARGETS = targets()
+
+
+def error_shapes(provider: str) -> list[frozenset[str]]:
+    shapes = []
+    for case in CONTRACTS[provider].errors.values():
+        body, _ = case.render()
+        if isinstance(body, dict):
+            shapes.append(frozenset(body))
+    return shapes
+
+
+def check_answer(target: Target, label: str, response: httpx.Response) -> list[str]:
+    where = f"{target.operation} {label}"
+    problems = []
+    if response.status_code >= 500:
+        problems.append(f"{where}: {response.status_code} {response.text[:300]}")
+    if response.headers.get("x-mock-error") == "emulator-bug":
+        problems.append(f"{where}: emulator-bug {response.text[:300]}")
+    if response.status_code >= 400 and response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        body = response.json()
+        if not isinstance(body, dict) or frozenset(body) not in error_shapes(target.provider):
+            problems.append(f"{where}: {response.status_code} not in the provider's shape: {body}")
+    return problems
+
+
+def test_the_corpus_covers_every_post_operation() -> None:
+    covered = {(t.provider, t.operation.split(":")[0]) for t in TARGETS}
+    expected = {
+        (c.provider, o.id) for c in CONTRACTS.values() for o in c.operations if o.method == "POST"
+    }
+    assert covered == expected
+    assert len(TARGETS) == 16
+    assert sum(1 for t in TARGETS for _ in cases(t)) >= 900
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: f"{t.provider}-{t.operation}")
+def test_hostile_requests_get_the_providers_own_answers(target: Target) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="instant", seed=11)
+    problems: list[str] = []
+    with TestClient(create_app(emulator), raise_server_exceptions=True) as client:
+        for label, headers, body in cases(target):
+            response = client.post(target.path, content=body, headers=wire(headers))
+            problems += check_answer(target, label, response)
+        # Whatever was accepted can be read back, by the client and through the admin API.
+        assert client.get("/__mock/journal").status_code == 200
+        assert client.get("/__mock/journal?format=jsonl").status_code == 200
+        for job in emulator.jobs:
+            assert client.get(f"/__mock/jobs/{job.id}").status_code == 200
+        assert client.get("/__mock/webhooks").status_code == 200
+    assert problems == []
+    assert not [e for e in emulator.journal if e.error and "Internal emulator error" in e.error]
+
+
+def test_a_lone_surrogate_never_poisons_later_reads(client: TestClient) -> None:
+    headers = {"Authorization": "Bearer k", **{"content-type": "application/json"}}
+    created = client.post(
+        "/apikley/api/v1/jobs/createTask",
+        content=b'{"model": "grok-imagine/text-to-image", "input": {"prompt": "a\\ud800"}}',
+        headers=headers,
+    )
+    assert created.status_code == 200
+    assert created.json() == {
+        "code": 422,
+        "msg": "Request body is not valid JSON: 'input.prompt' holds a lone UTF-16 surrogate, "
+        "which is not valid Unicode",
+        "data": None,
+    }
+    # An admin rule whose regex holds one is stored, and read back as valid JSON.
+    rule = client.post(
+        "/__mock/scenarios", content=b'{"scenario": "rate-limited", "prompt": "\\udc00"}'
+    )
+    assert rule.status_code == 400
+    assert client.get("/__mock/scenarios").status_code == 200
+    assert client.get("/__mock/journal").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/__mock/latency",
+            {"entries": [{"kind": "lognormal", "median": 1e308, "sigma": 1000}]},
+            "at most",
+        ),
+        ("/__mock/latency", {"entries": [{"kind": "fixed", "seconds": 1e300}]}, "at most 3600"),
+        ("/__mock/clock/advance", {"seconds": 1e308}, "by at most"),
+        ("/__mock/reset", {"seed": "1"}, "'seed' must be an integer"),
+        ("/__mock/scenarios", {"scenario": "rate-limited", "times": 1.5}, "'times' must be"),
+        ("/__mock/scenarios", {"scenario": "rate-limited", "prompt": "("}, "not a regex"),
+        ("/__mock/chaos", {"entries": [{"scenario": "server-error", "probability": "x"}]}, ""),
+    ],
+)
+def test_the_admin_api_validates_what_it_stores(
+    client: TestClient, path: str, body: dict[str, Any], message: str
+) -> None:
+    method = client.put if path in ("/__mock/latency", "/__mock/chaos") else client.post
+    response = method(path, json=body)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]
+    # ... and every provider request still answers.
+    ok = client.post(
+        "/segmind/v2/grok-imagine-image", json={"prompt": "x"}, headers={"x-api-key": "k"}
+    )
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("raw", [b'{"seconds": NaN}', b'{"seconds": Infinity}', b'{"seed": 1e999}'])
+def test_admin_bodies_refuse_non_standard_json(client: TestClient, raw: bytes) -> None:
+    path = "/__mock/reset" if b"seed" in raw else "/__mock/clock/advance"
+    response = client.post(path, content=raw)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+
+
+def test_a_non_ascii_admin_token_is_refused_not_a_crash() -> None:
+    emulator = Emulator(clock=ManualClock(), admin_token="s3cret")
+    with TestClient(create_app(emulator)) as client:
+        wrong = client.get("/__mock/journal", headers={"x-admin-token": "sécret".encode("latin-1")})
+        assert wrong.status_code == 401
+        right = client.get("/__mock/journal", headers={"x-admin-token": "s3cret"})
+        assert right.status_code == 200
+
+
+def test_the_safety_net_answers_an_emulator_bug_in_the_providers_shape(
+    client: TestClient, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug of ours")
+
+    monkeypatch.setattr(emulator, "open_job", broken)
+    response = client.post(
+        (
+            "/pixazo/grok-imagine-pro-text-to-image-quality/v1/"
+            "grok-imagine-pro-text-to-image-quality-request"
+        ),
+        json={"prompt": "x"},
+        headers={"Ocp-Apim-Subscription-Key": "k"},
+    )
+    assert response.status_code == 500
+    assert response.headers["x-mock-error"] == "emulator-bug"
+    assert response.json() == {
+        "error": "Internal Server Error",
+        "message": "Internal emulator error (ZeroDivisionError): a bug of ours",
+    }
+    monkeypatch.setattr(emulator, "job_summary", broken)
+    admin = client.get("/__mock/jobs/anything")
+    assert (admin.status_code, admin.headers["x-mock-error"]) == (500, "emulator-bug")
+    assert "ZeroDivisionError" in admin.json()["error"]
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the server's memory")
+def test_the_whole_corpus_over_a_socket_keeps_the_server_up_and_small() -> None:
+    problems: list[str] = []
+    with (
+        serve("--profile", "instant") as served,
+        httpx.Client(base_url=served.origin, timeout=30) as client,
+    ):
+        for target in TARGETS:
+            for label, headers, body in cases(target):
+                try:
+                    response = client.post(target.path, content=body, headers=wire(headers))
+                except httpx.LocalProtocolError:
+                    continue  # the client library will not send this header at all
+                except httpx.HTTPError as exc:
+                    problems.append(f"{target.operation} {label}: {exc!r}")
+                    continue
+                problems += check_answer(target, label, response)
+        assert client.get("/__mock/health").json()["status"] == "ok"
+        rss = rss_mb(served.process.pid)
+    assert problems == []
+    print(f"server RSS after the corpus: {rss:.1f} MB")
+    assert rss < 150, json.dumps({"server_rss_mb": rss})
