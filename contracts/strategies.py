@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError:  # pragma: no cover - exercised in a subprocess
+    raise ModuleNotFoundError(
+        "contracts.strategies is built on hypothesis, which is not installed: "
+        "pip install 'grok-imagine-mock[pytest]'",
+        name="hypothesis",
+    ) from None
 
 from contracts._model import Contract, Model, Operation, Param, Rule
 

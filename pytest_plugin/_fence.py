@@ -8,7 +8,8 @@ guarded below the clients, before a name is looked up or a socket opened:
   (http.client and urllib, urllib3 and requests, httpcore, asyncio);
 - asyncio's `loop.getaddrinfo`, so an async client (aiohttp) is named;
 - pycurl (libcurl resolves in C) at `setopt(URL, ...)`, and gRPC (its C core
-  resolves too) at channel creation, when those modules are loaded.
+  resolves too) at channel creation, whether they are loaded already or only
+  imported while the guard is up (an import hook guards them as they load).
 
 A blocked call raises `NotIntercepted`, a BaseException so that a client's
 `except Exception: retry` cannot swallow it, naming the library that was not
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import asyncio.base_events
 import contextlib
+import importlib.abc
+import importlib.machinery
 import socket
 import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -110,12 +113,12 @@ class _Fence:
         self.providers: dict[str, str] = {}
         self.lock = threading.Lock()
 
-    def check(self, host: Any, frame: FrameType | None) -> None:
+    def check(self, host: Any, frame: FrameType | None, library: str | None = None) -> None:
         name = host.decode() if isinstance(host, bytes) else str(host or "")
         name = name.strip("[]").rstrip(".").lower()
         if self.hosts.get(name):
             provider = self.providers.get(name, name)
-            library = _library(frame)
+            library = library or _library(frame)
             hint = _hint(library, provider, bool(self.served.get(name)))
             raise NotIntercepted(
                 f"grok_mock: {library} tried to reach {name}, a real {provider} host; it was "
@@ -146,13 +149,55 @@ def _install() -> _Fence:
     asyncio.base_events.BaseEventLoop.getaddrinfo = loop_getaddrinfo  # type: ignore[method-assign]
     _guard_pycurl(fence)
     _guard_grpc(fence)
+    fence.originals["hook"] = hook = _GuardOnImport(fence)
+    sys.meta_path.insert(0, hook)
     return fence
+
+
+class _GuardOnImport(importlib.abc.MetaPathFinder):
+    """Guards pycurl and gRPC when they are first imported while the fence is up."""
+
+    def __init__(self, fence: _Fence) -> None:
+        self.fence = fence
+
+    def find_spec(
+        self, name: str, path: Any = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if name not in ("pycurl", "grpc", "grpc.aio"):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec: importlib.machinery.ModuleSpec | None = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _GuardingLoader(spec.loader, self.fence)
+                return spec
+        return None
+
+
+class _GuardingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any, fence: _Fence) -> None:
+        self.loader = loader
+        self.fence = fence
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        module: ModuleType | None = self.loader.create_module(spec)
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        if module.__name__ == "pycurl":
+            _guard_pycurl(self.fence)
+        else:
+            _guard_grpc(self.fence)
 
 
 def _uninstall(fence: _Fence) -> None:
     if getattr(socket.getaddrinfo, _MARK, None) is fence:
         socket.getaddrinfo = fence.originals["getaddrinfo"]
     asyncio.base_events.BaseEventLoop.getaddrinfo = fence.originals["loop"]  # type: ignore[method-assign]
+    with contextlib.suppress(ValueError):
+        sys.meta_path.remove(fence.originals.pop("hook"))
     for module_name, attribute in (("pycurl", "Curl"),):
         original = fence.originals.get(f"{module_name}.{attribute}")
         if original is not None:
@@ -165,7 +210,7 @@ def _uninstall(fence: _Fence) -> None:
 
 def _guard_pycurl(fence: _Fence) -> None:
     pycurl = sys.modules.get("pycurl")
-    if pycurl is None:
+    if pycurl is None or "pycurl.Curl" in fence.originals:
         return
     original = pycurl.Curl
     url_option = pycurl.URL
@@ -174,7 +219,7 @@ def _guard_pycurl(fence: _Fence) -> None:
         def setopt(self, option: int, value: Any) -> Any:
             if option == url_option:
                 text = value.decode() if isinstance(value, bytes) else str(value)
-                fence.check(urlsplit(text).hostname, sys._getframe(1))
+                fence.check(urlsplit(text).hostname, None, "pycurl")
             return super().setopt(option, value)
 
     fence.originals["pycurl.Curl"] = original
@@ -197,7 +242,7 @@ def _guard_grpc(fence: _Fence) -> None:
             continue
         for attribute in ("insecure_channel", "secure_channel"):
             original = getattr(module, attribute, None)
-            if original is None:
+            if original is None or f"{module_name}.{attribute}" in fence.originals:
                 continue
             fence.originals[f"{module_name}.{attribute}"] = original
             setattr(module, attribute, _channel_guard(fence, original))
@@ -205,7 +250,7 @@ def _guard_grpc(fence: _Fence) -> None:
 
 def _channel_guard(fence: _Fence, original: Callable[..., Any]) -> Callable[..., Any]:
     def channel(target: str, *args: Any, **kwargs: Any) -> Any:
-        fence.check(_grpc_host(str(target)), sys._getframe(1))
+        fence.check(_grpc_host(str(target)), None, "grpc")
         return original(target, *args, **kwargs)
 
     return channel

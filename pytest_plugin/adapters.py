@@ -22,7 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_plugin._adapter_cases import NEUTRAL_FIELDS, ImageRequest
+try:
+    from pytest_plugin._adapter_cases import NEUTRAL_FIELDS, ImageRequest
+except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subprocess
+    if missing.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "adapter_contract draws its cases with hypothesis, which is not installed: "
+        "pip install 'grok-imagine-mock[pytest]'",
+        name="hypothesis",
+    ) from None
 
 __all__ = ["AdapterOptions", "ImageRequest", "adapter_contract"]
 
