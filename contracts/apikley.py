@@ -323,5 +323,14 @@ APIKLEY = Contract(
             "taskIds look like the page's example: 'task_grok_' then 16 hex digits.",
             inferred("the page's example id; Kie's real ids are opaque"),
         ),
+        Note(
+            "param",
+            "recordInfo's param is the createTask body as JSON text; an inline image (a data "
+            "URI) longer than 1 KiB appears as its size and SHA-256 instead of its bytes.",
+            inferred(
+                "Kie echoes the request; it takes image URLs, and the emulator, which also "
+                "reads data URIs, does not hold their bytes for the record's 24 hours"
+            ),
+        ),
     ),
 )

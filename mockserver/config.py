@@ -78,6 +78,10 @@ _TOP = {
     "allowed_hosts",
     "enforce_limits",
     "admin_token",
+    "admin_hosts",
+    "media_secret",
+    "journal_body_bytes",
+    "journal_header_bytes",
     "only_listed_keys",
     "accounts",
     "prices",
@@ -150,8 +154,9 @@ def settings_from(data: Mapping[str, Any], base: Settings | None = None) -> Sett
         given["durations"] = {
             p: {k: tuple(v) for k, v in d.items()} for p, d in given["durations"].items()
         }
-    if "allowed_hosts" in given:
-        given["allowed_hosts"] = tuple(given["allowed_hosts"])
+    for name in ("allowed_hosts", "admin_hosts"):
+        if name in given:
+            given[name] = tuple(given[name])
     if "providers" in data:
         given["providers"] = tuple(data["providers"])
     if "prices" in data:
