@@ -29,7 +29,7 @@ from contracts._model import (
     from_facts,
     inferred,
 )
-from contracts._validate import Checked, Problem, check, describe, is_http_url
+from contracts._validate import MAX_URL_LENGTH, Checked, Problem, check, describe, is_http_url
 from contracts.agtcloud import AGTCLOUD
 from contracts.apikley import APIKLEY
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size, producible_sizes
@@ -57,6 +57,7 @@ def get_contract(provider: str) -> Contract:
 
 __all__ = [
     "CONTRACTS",
+    "MAX_URL_LENGTH",
     "MISSING",
     "NETWORK_SCENARIOS",
     "OUTCOME_SCENARIOS",

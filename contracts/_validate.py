@@ -25,6 +25,9 @@ _TYPE_NAMES = {
 }
 
 
+# Longer than any URL a browser or server passes on (most stop at 8 KiB); an inferred bound.
+MAX_URL_LENGTH = 8192
+
 ProblemKind = Literal["required", "type", "enum", "range", "length", "format", "items"]
 
 
@@ -155,6 +158,16 @@ def _check_string(param: Param, value: str, path: str) -> Problem | None:
         return Problem(
             path,
             f"'{path}' is {len(value)} characters long; the maximum is {param.max_length}",
+            "length",
+        )
+    if (
+        param.format in ("uri", "url-or-data")
+        and len(value) > MAX_URL_LENGTH
+        and is_http_url(value)
+    ):
+        return Problem(
+            path,
+            f"'{path}' is a URL of {len(value)} characters; URLs may be at most {MAX_URL_LENGTH}",
             "length",
         )
     if param.format == "uri" and not is_http_url(value):

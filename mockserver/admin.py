@@ -49,9 +49,23 @@ class _BadRequest(Exception):
         super().__init__(message)
 
 
+# No admin request needs more: a config's worth of rules, chaos or latency entries.
+_ADMIN_BODY_BYTES = 1024 * 1024
+
+
+async def _read(request: Request) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _ADMIN_BODY_BYTES:
+            raise _BadRequest(f"request body is larger than {_ADMIN_BODY_BYTES} bytes", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _json(request: Request, allowed: set[str] | None = None) -> dict[str, Any]:
     """The body as a JSON object (empty is {}); with `allowed`, other fields are refused."""
-    raw = await request.body()
+    raw = await _read(request)
     body: Any = {}
     if raw.strip():
         try:

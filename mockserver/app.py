@@ -25,6 +25,8 @@ from mockserver.surface import Surface
 
 # Real seconds a shutting-down server gives webhooks that are due to go out.
 DRAIN_SECONDS = 0.5
+# Characters of a request's path and query the journal keeps.
+_PATH_KEPT = 2048
 
 ADMIN_PREFIX = "__mock"
 
@@ -121,10 +123,13 @@ class MockApp:
         route_path: str,
     ) -> None:
         query = scope.get("query_string", b"")
+        path = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        if len(path) > _PATH_KEPT:
+            path = f"{path[:_PATH_KEPT]}...(+{len(path) - _PATH_KEPT} chars)"
         entry = JournalEntry(
             at=self.emulator.clock.now(),
             method=scope["method"],
-            path=scope["path"] + ("?" + query.decode("latin-1") if query else ""),
+            path=path,
             host=host,
             request_headers=redact_headers(
                 ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),

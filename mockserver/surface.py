@@ -131,7 +131,9 @@ class Call:
     def ignore_unknown(self, names: Sequence[str]) -> None:
         """Fields the provider does not know: ignored, as a gateway would, but named."""
         if names:
-            self.warn(f"{UNKNOWN_FIELDS}: {', '.join(names)}")
+            shown = ", ".join(names[:_NAMED])
+            more = f" and {len(names) - _NAMED} more" if len(names) > _NAMED else ""
+            self.warn(f"{UNKNOWN_FIELDS}: {shown}{more}")
 
     def open_job(self, **details: Any) -> Job:
         """Accept a job for this call: its provider, operation and X-Mock-Profile filled in."""
@@ -307,12 +309,30 @@ def parse_json(raw: bytes) -> Any:
         ) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
+    if _deeper_than(body, MAX_DEPTH):
+        raise Refusal(
+            "malformed-body",
+            f"Request body is not valid JSON: nested more than {MAX_DEPTH} levels deep",
+        )
     if _MAYBE_SURROGATE.search(raw):
         found = _surrogate_in(body)
         if found is not None:
             message = f"Request body is not valid JSON: '{found}' {_SURROGATE}"
             raise Refusal("malformed-body", message)
     return body
+
+
+def _deeper_than(body: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (without recursing)."""
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth > limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items if isinstance(item, (list, dict)))
+    return False
 
 
 def _surrogate_in(value: Any, path: str = "") -> str | None:
@@ -339,6 +359,9 @@ def _surrogate_in(value: Any, path: str = "") -> str | None:
 
 # How an unknown request field is named in X-Mock-Warning (adapter checks look for it).
 UNKNOWN_FIELDS = "ignored unknown parameter(s)"
+_NAMED = 20
+# serde_json's default recursion limit, which xAI's parser has: deeper bodies are refused.
+MAX_DEPTH = 128
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,50 +18,70 @@ OutcomeKind = Literal["succeeded", "failed", "errored"]
 
 # Inline image data longer than this is kept as its digest, not its bytes.
 INLINE_LIMIT = 1024
-# All the strings a job keeps, at most; past it the longest become digests.
+# What a job keeps of its parameters at most: characters of keys and text, and items
+# (keys, elements and values; each costs far more than a character in memory).
 PARAMS_BUDGET = 512 * 1024
+PARAMS_ITEMS = 1024
+_KEY_LIMIT = 256
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 
 def compact(params: Mapping[str, Any]) -> dict[str, Any]:
     """A request's parameters as a job keeps them, for as long as its record lives.
 
-    Inline images (data URIs, bare base64) become a digest that names their size;
-    if what remains still holds more than PARAMS_BUDGET characters of text, the
-    longest strings become digests too. Everything else is kept as sent.
+    Inline images (data URIs, bare base64) become a digest that names their size.
+    Everything else is kept as sent, in order, until PARAMS_BUDGET characters or
+    PARAMS_ITEMS items are spent; a string that would overspend the characters
+    becomes a digest, and the rest of a container one note saying what was not kept.
     """
-    strings: list[str] = []
-    _collect(params, strings)
-    digested = {id(t) for t in strings if len(t) > INLINE_LIMIT and _inline(t)}
-    kept = sum(len(t) for t in strings if id(t) not in digested)
-    for text in sorted(strings, key=len, reverse=True):
-        if kept <= PARAMS_BUDGET:
-            break
-        if id(text) not in digested:
-            digested.add(id(text))
-            kept -= len(text)
-    return _rebuild(params, digested)  # type: ignore[no-any-return]
+    return _shrink(params, _Left())  # type: ignore[no-any-return]
 
 
-def _collect(value: Any, into: list[str]) -> None:
+class _Left:
+    __slots__ = ("chars", "items")
+
+    def __init__(self) -> None:
+        self.chars = PARAMS_BUDGET
+        self.items = PARAMS_ITEMS
+
+    @property
+    def spent(self) -> bool:
+        return self.chars <= 0 or self.items <= 0
+
+
+def _shrink(value: Any, left: _Left) -> Any:
+    left.items -= 1
     if isinstance(value, str):
-        into.append(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _collect(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, into)
-
-
-def _rebuild(value: Any, digested: set[int]) -> Any:
-    if isinstance(value, str):
-        return digest(value) if id(value) in digested else value
+        if (len(value) > INLINE_LIMIT and _inline(value)) or len(value) > left.chars:
+            value = digest(value)
+        left.chars -= len(value)
+        return value
     if isinstance(value, Mapping):
-        return {key: _rebuild(item, digested) for key, item in value.items()}
+        kept: dict[str, Any] = {}
+        items = list(value.items())
+        for index, (key, item) in enumerate(items):
+            if left.spent:
+                kept["..."] = _not_kept(items[index:], "field")
+                break
+            name = key if len(key) <= _KEY_LIMIT else digest(key)
+            left.chars -= len(name)
+            kept[name] = _shrink(item, left)
+        return kept
     if isinstance(value, list):
-        return [_rebuild(item, digested) for item in value]
+        out: list[Any] = []
+        for index, item in enumerate(value):
+            if left.spent:
+                out.append(_not_kept(value[index:], "item"))
+                break
+            out.append(_shrink(item, left))
+        return out
     return value
+
+
+def _not_kept(rest: list[Any], what: str) -> str:
+    text = json.dumps(rest, default=str)
+    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"<{len(rest)} more {what}(s), {len(text)} chars, sha256 {sha}, not kept>"
 
 
 def _inline(text: str) -> bool:

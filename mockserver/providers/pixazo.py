@@ -9,7 +9,15 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Model, check, describe, is_http_url, nearest_ratio, pixel_size
+from contracts import (
+    MAX_URL_LENGTH,
+    Model,
+    check,
+    describe,
+    is_http_url,
+    nearest_ratio,
+    pixel_size,
+)
 from contracts._common import XAI_RATIOS
 from contracts.pixazo import PIXAZO
 from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
@@ -40,6 +48,11 @@ def _webhook_url(call: Call) -> str | None:
     if not is_http_url(url.strip()):
         raise Refusal(
             "validation-error", f"X-Webhook-URL must be an http(s) URL, got {describe(url)}"
+        )
+    if len(url) > MAX_URL_LENGTH:
+        raise Refusal(
+            "validation-error",
+            f"X-Webhook-URL is {len(url)} characters long; URLs may be at most {MAX_URL_LENGTH}",
         )
     return url.strip()
 

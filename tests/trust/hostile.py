@@ -68,6 +68,7 @@ HOSTILE_IMAGES = {
     "file": "file:///etc/passwd",
     "javascript": "javascript:alert(1)",
     "long-url": "http://127.0.0.1:1/" + "a" * 20000,
+    "just-too-long-url": "http://127.0.0.1:1/" + "a" * 8200,
     "bare-garbage": "x" * 5000,
 }
 HOSTILE_VALUES: dict[str, Any] = {
@@ -161,6 +162,14 @@ def _encode(body: Any) -> bytes:
     return json.dumps(body).encode()
 
 
+def _nested(depth: int) -> Any:
+    """Arrays nested `depth` deep, built without recursion."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def wire(headers: dict[str, str]) -> dict[str, str | bytes]:
     """Headers as bytes on the wire: non-ASCII text goes out as raw latin-1 bytes."""
     return {k: v if v.isascii() else v.encode("latin-1", "replace") for k, v in headers.items()}
@@ -192,6 +201,10 @@ def cases(target: Target) -> Iterator[tuple[str, dict[str, str], bytes]]:
         ("utf16", json.dumps(target.base).encode("utf-16")),
         ("latin1", '{"prompt": "caf\xe9"}'.encode("latin-1")),
         ("megabyte-prompt", _encode(_with(target, "prompt", "p" * 1_000_000))),
+        ("deep-but-parsable", _encode(_with(target, "extra", _nested(600)))),
+        ("just-too-deep", _encode(_with(target, "extra", _nested(128)))),
+        ("many-keys", _encode({**target.base, **{f"k{i}": i for i in range(100_000)}})),
+        ("long-key", _encode({**target.base, "k" * 100_000: 1})),
     ):
         yield label, headers, raw
     for name in [p.name for p in target.params] + ["unknown_field", "model"]:
@@ -218,6 +231,7 @@ def cases(target: Target) -> Iterator[tuple[str, dict[str, str], bytes]]:
         ("profile-garbage", {"x-mock-profile": "warp-speed"}),
         ("webhook-garbage", {"x-webhook-url": "not a url \u00e9"}),
         ("webhook-metadata", {"x-webhook-url": "http://169.254.169.254/"}),
+        ("webhook-long", {"x-webhook-url": "http://127.0.0.1:9/" + "a" * 9000}),
         ("latin1-key", {next(iter(target.auth)): "cl\u00e9"}),
         ("no-key", {next(iter(target.auth)): ""}),
     ):

@@ -124,6 +124,20 @@ def test_the_admin_api_validates_what_it_stores(
     assert ok.status_code == 200
 
 
+def test_admin_bodies_and_journaled_paths_are_bounded(
+    client: TestClient, emulator: Emulator
+) -> None:
+    huge = client.post("/__mock/scenarios", content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    assert (huge.status_code, huge.json()) == (
+        413,
+        {"error": "request body is larger than 1048576 bytes"},
+    )
+    path = "/segmind/v2/requests/x/status?" + "q=" * 15_000
+    client.get(path, headers={"x-api-key": "k"})
+    (entry,) = emulator.journal.query(operation="v2.status")
+    assert entry.path == f"{path[:2048]}...(+{len(path) - 2048} chars)"
+
+
 @pytest.mark.parametrize("raw", [b'{"seconds": NaN}', b'{"seconds": Infinity}', b'{"seed": 1e999}'])
 def test_admin_bodies_refuse_non_standard_json(client: TestClient, raw: bytes) -> None:
     path = "/__mock/reset" if b"seed" in raw else "/__mock/clock/advance"

@@ -177,3 +177,54 @@ def test_sync_mode_webhooks_reach_the_receiver_whole_and_are_kept_bounded(
     assert kept.endswith(" chars)")
     (entry,) = emulator.journal.query(operation="webhook")
     assert entry.body == delivery.body
+
+
+def test_many_unknown_fields_are_named_briefly_and_kept_bounded(
+    client: TestClient, emulator: Emulator
+) -> None:
+    body = {"prompt": "p", **{f"field{i}": "v" * 20 for i in range(200_000)}}
+    response = client.post(SEGMIND, json=body, headers=KEY)
+    assert response.status_code == 200
+    warning = response.headers["x-mock-warning"]
+    assert warning.startswith("ignored unknown parameter(s): field0, field1,")
+    assert warning.endswith("and 199980 more")
+    (entry,) = emulator.journal.query(operation="v2.submit")
+    assert len(entry.warnings[0]) < 400
+    (job,) = emulator.jobs
+    assert job.params["prompt"] == "p"
+    assert len(json.dumps(job.params)) < PARAMS_BUDGET * 1.3
+    assert (
+        job.params["..."].endswith("more field(s), not kept>")
+        or "more field(s)" in job.params["..."]
+    )
+
+
+@pytest.mark.parametrize(("depth", "status"), [(128, 200), (129, 400), (900, 400)])
+def test_bodies_nest_at_most_128_deep(client: TestClient, depth: int, status: int) -> None:
+    nested = "[" * (depth - 1) + "]" * (depth - 1)
+    raw = '{"prompt": "p", "extra": ' + nested + "}"
+    response = client.post(
+        SEGMIND, content=raw, headers={**KEY, "content-type": "application/json"}
+    )
+    assert response.status_code == status
+    if status == 400:
+        assert response.json() == {
+            "error": "Request body is not valid JSON: nested more than 128 levels deep"
+        }
+
+
+def test_urls_longer_than_8_kib_are_refused_by_name(client: TestClient) -> None:
+    long = "http://127.0.0.1:9/" + "a" * 9000
+    body = {"model": "grok-imagine/text-to-image", "input": {"prompt": "p"}, "callBackUrl": long}
+    created = client.post(
+        "/apikley/api/v1/jobs/createTask", json=body, headers={"Authorization": "Bearer k"}
+    ).json()
+    assert created["code"] == 422
+    assert created["msg"] == "'callBackUrl' is a URL of 9019 characters; URLs may be at most 8192"
+    pixazo = client.post(
+        T2I,
+        json={"prompt": "p"},
+        headers={"Ocp-Apim-Subscription-Key": "k", "X-Webhook-URL": long},
+    )
+    assert pixazo.status_code == 400
+    assert "X-Webhook-URL is 9019 characters long" in pixazo.json()["message"]
