@@ -7,7 +7,12 @@ nothing here imports the emulator or any web framework.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from contracts._common import XAI_RATIOS
 from contracts._model import (
+    FALLBACKS,
     MISSING,
     Auth,
     Billing,
@@ -24,11 +29,15 @@ from contracts._model import (
     Retention,
     Rule,
     Source,
+    TimeStyle,
     WebhookSpec,
     documented,
+    freeze,
     from_facts,
     inferred,
+    thaw,
 )
+from contracts._schema import response_schemas
 from contracts._validate import MAX_URL_LENGTH, Checked, Problem, check, describe, is_http_url
 from contracts.agtcloud import AGTCLOUD
 from contracts.apikley import APIKLEY
@@ -44,7 +53,9 @@ from contracts.scenarios import (
 from contracts.segmind import SEGMIND
 from contracts.xai import XAI
 
-CONTRACTS: dict[str, Contract] = {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY, AGTCLOUD, XAI)}
+CONTRACTS: Mapping[str, Contract] = MappingProxyType(
+    {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY, AGTCLOUD, XAI)}
+)
 
 
 def get_contract(provider: str) -> Contract:
@@ -57,6 +68,7 @@ def get_contract(provider: str) -> Contract:
 
 __all__ = [
     "CONTRACTS",
+    "FALLBACKS",
     "MAX_URL_LENGTH",
     "MISSING",
     "NETWORK_SCENARIOS",
@@ -64,6 +76,7 @@ __all__ = [
     "SCENARIOS",
     "SIZES",
     "TIMING_SCENARIOS",
+    "XAI_RATIOS",
     "Auth",
     "Billing",
     "Checked",
@@ -83,10 +96,12 @@ __all__ = [
     "Rule",
     "Scenario",
     "Source",
+    "TimeStyle",
     "WebhookSpec",
     "check",
     "describe",
     "documented",
+    "freeze",
     "from_facts",
     "get_contract",
     "inferred",
@@ -94,4 +109,6 @@ __all__ = [
     "nearest_ratio",
     "pixel_size",
     "producible_sizes",
+    "response_schemas",
+    "thaw",
 ]

@@ -96,6 +96,7 @@ OPERATIONS = (
         KIE,
         responses=(ResponseSpec(200, "The task's record", KIE, schema=RECORD),),
         query=(Param("taskId", "string", KIE, "The task's id.", required=True, min_length=1),),
+        job_param="taskId",
     ),
     Operation(
         "media",

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 SourceKind = Literal["documented", "facts", "inferred"]
+# How a provider writes times in its bodies.
+TimeStyle = Literal["iso-millis", "epoch-millis", "epoch-seconds"]
 JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
 OperationKind = Literal["submit", "read", "media"]
 ScenarioKind = Literal["outcome", "timing", "refusal", "network"]
@@ -43,6 +46,30 @@ def inferred(reason: str) -> Source:
     return Source("inferred", reason)
 
 
+def freeze(value: Any) -> Any:
+    """`value` with every mapping read-only and every list a tuple, all the way down:
+    one test that pokes a shared contract cannot leak into every emulator."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable copy of frozen JSON data (a schema for a validator, say)."""
+    if isinstance(value, Mapping):
+        return {key: thaw(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(item) for item in value]
+    return value
+
+
+def _freeze_fields(instance: Any, *names: str) -> None:
+    for name in names:
+        object.__setattr__(instance, name, freeze(getattr(instance, name)))
+
+
 class _Missing:
     """Marks a parameter without a default (distinct from a default of None)."""
 
@@ -69,7 +96,8 @@ class Rule:
     - "implies": when `fields[0]` is `when`, `fields[1]` must be one of `values`;
     - "refused": `fields[0]` may not be any of `values` (listed, but refused).
 
-    `models` limits the rule to those models (empty: every model).
+    `models` limits the rule to those models (empty: every model); `message`, when
+    given, is what a broken rule says (`{path}` is the object's own path).
     """
 
     kind: Literal["exactly-one", "at-least-one", "implies", "refused"]
@@ -78,6 +106,7 @@ class Rule:
     when: Any = None
     values: tuple[Any, ...] = ()
     models: tuple[str, ...] = ()
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,9 @@ class ResponseSpec:
     models: tuple[str, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "example", "schema", "headers")
+
 
 @dataclass(frozen=True)
 class WebhookSpec:
@@ -135,6 +167,9 @@ class WebhookSpec:
     source: Source
     schema: Mapping[str, Any]
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "schema", "headers")
 
 
 @dataclass(frozen=True)
@@ -162,6 +197,8 @@ class Operation:
     query: tuple[Param, ...] = ()
     headers: tuple[Param, ...] = ()
     rules: tuple[Rule, ...] = ()
+    # A read's parameter (in the path, else the query) naming the job it reads.
+    job_param: str | None = None
 
     def path_for(self, model: Model) -> str:
         """Where a submit for `model` goes: its route, or the path with the model id in it."""
@@ -217,6 +254,12 @@ class ErrorCase:
     scenario: bool = True
     # Where the message text comes from, when not from `source` itself.
     wording: Source | None = None
+    # The message when the request itself names the culprit (an unknown model's name),
+    # where the provider says more than its generic `message`.
+    named: str = ""
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "body", "headers")
 
     @property
     def code(self) -> int:
@@ -232,10 +275,16 @@ class ErrorCase:
         """Whether its code alone says "try again later" (429, 5xx, Kie's 455)."""
         return self.code in RETRYABLE_CODES
 
-    def render(self, message: str | None = None, **fields: Any) -> tuple[Any, dict[str, str]]:
-        """The body and headers, placeholders filled; unknown ones stay as written."""
+    def render(
+        self, message: str | None = None, *, named: bool = False, **fields: Any
+    ) -> tuple[Any, dict[str, str]]:
+        """The body and headers, placeholders filled; unknown ones stay as written.
+
+        `named`: the request named the culprit, so the `named` wording applies.
+        """
         values = _Fields(fields)
-        values["message"] = message or self.message.format_map(values)
+        template = self.named if named and self.named else self.message
+        values["message"] = message or template.format_map(values)
         headers = {name: value.format_map(values) for name, value in self.headers.items()}
         return _fill(self.body, values), headers
 
@@ -253,7 +302,7 @@ def _fill(template: Any, fields: _Fields) -> Any:
         return template.format_map(fields)
     if isinstance(template, Mapping):
         return {key: _fill(value, fields) for key, value in template.items()}
-    if isinstance(template, list):
+    if isinstance(template, (list, tuple)):
         return [_fill(value, fields) for value in template]
     return template
 
@@ -293,6 +342,20 @@ class Lifecycle:
     source: Source
     durations_source: Source
 
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "durations")
+
+    def word(self, phase: int, outcome: str) -> str:
+        """The provider's word for a job in `phase` (waiting phases first, then the end,
+        which `outcome` names: succeeded, failed or errored)."""
+        if phase < len(self.phases):
+            return self.phases[phase]
+        if outcome == "succeeded":
+            return self.succeeded
+        if outcome == "errored" and self.errored:
+            return self.errored
+        return self.failed
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -309,13 +372,24 @@ class Billing:
     charged: tuple[Literal["succeeded", "failed", "errored"], ...]
     unit: str
     source: Source
+    # Flat fees by scenario, charged once when such a job ends (xAI bills moderation).
+    fees: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "fees")
 
 
 @dataclass(frozen=True)
 class Auth:
+    """Where the key goes: `header`, after `scheme` (Bearer) when there is one."""
+
     header: str
     scheme: str | None
     source: Source
+    # Headers that, sent instead of `header`, are a wrong key rather than a missing one.
+    foreign: tuple[str, ...] = ()
+    # How much of a key the provider's own messages show: (first, last) characters.
+    hint: tuple[int, int] = (2, 2)
 
 
 @dataclass(frozen=True)
@@ -325,6 +399,24 @@ class Note:
     topic: str
     text: str
     source: Source
+
+
+# A provider without a case of its own answers with its nearest relative.
+FALLBACKS: Mapping[str, str] = MappingProxyType(
+    {
+        "missing-key": "unauthorized",
+        "malformed-body": "validation-error",
+        "mock-usage": "validation-error",
+        "payload-too-large": "validation-error",
+        "invalid-content-type": "validation-error",
+        "missing-parameter": "validation-error",
+        "media-not-found": "request-not-found",
+        "request-not-found": "model-not-found",
+        "endpoint-not-found": "model-not-found",
+        "method-not-allowed": "endpoint-not-found",
+        "limit-exceeded": "rate-limited",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -346,12 +438,33 @@ class Contract:
     notes: tuple[Note, ...] = ()
     limits: Limits | None = None
     webhooks: tuple[WebhookSpec, ...] = ()
+    # How new job ids look: {uuid4}, {uuid7}, {hexN} and {model} are filled in.
+    job_ids: str = "{uuid4}"
+    # How times are written in bodies.
+    times: TimeStyle = "iso-millis"
+    # The request bodies read; None reads JSON whatever the Content-Type says.
+    content_types: tuple[str, ...] | None = None
+    # The case for a body that does not deserialize (a missing or ill-typed field, an
+    # unknown enum value); None answers it as any other validation error.
+    shape_error: str | None = None
+
+    def __post_init__(self) -> None:
+        _freeze_fields(self, "models", "errors", "outcomes")
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:
             if operation.id == operation_id:
                 return operation
         raise KeyError(operation_id)
+
+    def error_case(self, name: str) -> ErrorCase:
+        """The case answering `name`: its own, else its nearest relative's (FALLBACKS)."""
+        seen = name
+        while seen not in self.errors:
+            seen = FALLBACKS.get(seen, "server-error")
+            if seen == "server-error" and seen not in self.errors:
+                raise KeyError(f"{self.provider} has no error case for {name!r}")
+        return self.errors[seen]
 
     def to_dict(self) -> dict[str, Any]:
         """The whole contract as JSON-ready data."""

@@ -65,6 +65,7 @@ OPERATIONS = (
         "The universal status endpoint: QUEUED, PROCESSING, COMPLETED, FAILED or ERROR.",
         "read",
         PAGE_SOURCE,
+        job_param="request_id",
         responses=(
             ResponseSpec(
                 200, "The request's status, output once COMPLETED", PAGE_SOURCE, schema=STATUS

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contracts._model import Contract, ErrorCase, Model, Operation, Param, Rule
+from contracts._model import Contract, ErrorCase, Model, Operation, Param, Rule, thaw
 
 Schema = dict[str, Any]
 
@@ -215,7 +215,7 @@ def _template_schema(template: Any) -> Schema:
         return {"type": "null"}
     if isinstance(template, Mapping):
         return obj({str(k): _template_schema(v) for k, v in template.items()})
-    if isinstance(template, list):
+    if isinstance(template, (list, tuple)):
         return {"type": "array", "items": {"anyOf": [_template_schema(v) for v in template]}}
     return {}
 
@@ -245,7 +245,7 @@ def response_schemas(
     for spec in operation.responses:
         if model is not None and spec.models and model.id not in spec.models:
             continue
-        add(spec.status, spec.content_type, dict(spec.schema) if spec.schema else {})
+        add(spec.status, spec.content_type, thaw(spec.schema) if spec.schema else {})
     for case in contract.errors.values():
         add(case.status, case.content_type, error_schema(case))
     return out

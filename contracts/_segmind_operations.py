@@ -133,6 +133,7 @@ OPERATIONS = (
         "Poll: QUEUED, PROCESSING, COMPLETED, or FAILED (served as 422).",
         "read",
         documented(IMAGE_PAGE),
+        job_param="request_id",
         responses=(
             ResponseSpec(200, "QUEUED, PROCESSING or COMPLETED", V2, schema=STATUS),
             ResponseSpec(422, "FAILED, with error", documented(IMAGE_PAGE), schema=STATUS_FAILED),
@@ -145,6 +146,7 @@ OPERATIONS = (
         "The final response body: status, error, metrics and output.",
         "read",
         documented(IMAGE_PAGE),
+        job_param="request_id",
         responses=(
             ResponseSpec(200, "status, error, metrics, output (the image URLs)", V2, schema=RESULT),
             ResponseSpec(422, "FAILED, with error", V2, schema=RESULT_FAILED),
@@ -160,6 +162,7 @@ OPERATIONS = (
             "FACTS §3 names poll_url as kept for backward compatibility; its body is not "
             "documented, so it answers as the v2 result does"
         ),
+        job_param="request_id",
         responses=(
             ResponseSpec(200, "As v2.result", V2, schema=RESULT),
             ResponseSpec(422, "FAILED, with error", V2, schema=RESULT_FAILED),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from contracts._model import Param
+from contracts._model import Param, Rule
 
 _TYPE_NAMES = {
     str: "string",
@@ -28,7 +28,7 @@ _TYPE_NAMES = {
 # Longer than any URL a browser or server passes on (most stop at 8 KiB); an inferred bound.
 MAX_URL_LENGTH = 8192
 
-ProblemKind = Literal["required", "type", "enum", "range", "length", "format", "items"]
+ProblemKind = Literal["required", "type", "enum", "range", "length", "format", "items", "rule"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,59 @@ class Checked:
         return "; ".join(p.message for p in self.problems)
 
 
-def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") -> Checked:
+def check(
+    params: Sequence[Param],
+    body: Mapping[str, Any],
+    prefix: str = "",
+    rules: Sequence[Rule] = (),
+) -> Checked:
+    """The body's values and problems: each field, then the rules between fields
+    (`rules`, and each object's own), which apply once the fields themselves are right."""
+    result = _fields(params, body, prefix)
+    if result.ok:
+        model = result.values.get("model")
+        result.problems = rule_problems(rules, result.values, model, prefix)
+    return result
+
+
+def rule_problems(
+    rules: Sequence[Rule], values: Mapping[str, Any], model: Any = None, prefix: str = ""
+) -> list[Problem]:
+    """What the cross-field `rules` find wrong with `values` (a model's rules only for it)."""
+    problems = []
+    path = prefix.rstrip(".")
+    for rule in rules:
+        if rule.models and model not in rule.models:
+            continue
+        problem = _rule_problem(rule, values, prefix)
+        if problem is not None:
+            param, default, kind = problem
+            message = rule.message.format(path=path) if rule.message else default
+            problems.append(Problem(param, message, kind))
+    return problems
+
+
+def _rule_problem(
+    rule: Rule, values: Mapping[str, Any], prefix: str
+) -> tuple[str, str, ProblemKind] | None:
+    present = [f for f in rule.fields if values.get(f) is not None]
+    names = " or ".join(f"'{prefix}{f}'" for f in rule.fields)
+    first, last = (prefix + rule.fields[0], prefix + rule.fields[-1])
+    if rule.kind in ("exactly-one", "at-least-one") and not present:
+        return first, f"One of {names} is required", "required"
+    if rule.kind == "exactly-one" and len(present) > 1:
+        return last, f"Provide either {names}, not both", "rule"
+    if rule.kind == "implies" and values.get(rule.fields[0]) == rule.when:
+        value = values.get(rule.fields[1])
+        if value is not None and value not in rule.values:
+            allowed = ", ".join(repr(v) for v in rule.values)
+            return last, f"'{last}' must be {allowed} when '{first}' is {rule.when!r}", "rule"
+    if rule.kind == "refused" and values.get(rule.fields[0]) in rule.values:
+        return first, f"{rule.fields[0]} {values[rule.fields[0]]!r} is not supported", "rule"
+    return None
+
+
+def _fields(params: Sequence[Param], body: Mapping[str, Any], prefix: str) -> Checked:
     result = Checked()
     known = {p.name for p in params}
     result.unknown = [f"{prefix}{k}" for k in body if k not in known]
@@ -77,7 +129,7 @@ def check(params: Sequence[Param], body: Mapping[str, Any], prefix: str = "") ->
         if problem is not None:
             result.problems.append(problem)
         elif param.type == "object" and param.properties:
-            inner = check(param.properties, value, prefix=f"{path}.")
+            inner = check(param.properties, value, f"{path}.", param.rules)
             result.problems.extend(inner.problems)
             result.unknown.extend(inner.unknown)
             result.values[param.name] = inner.values
@@ -197,7 +249,7 @@ def _check_array(param: Param, value: list[Any], path: str) -> Problem | None:
             where = f"{path}[{index}]"
             problem = _check_value(param.items, item, where)
             if problem is None and param.items.type == "object" and param.items.properties:
-                inner = check(param.items.properties, item, prefix=f"{where}.")
+                inner = check(param.items.properties, item, f"{where}.", param.items.rules)
                 problem = inner.problems[0] if inner.problems else None
             if problem is not None:
                 return problem

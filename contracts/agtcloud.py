@@ -15,9 +15,10 @@ from contracts._model import (
     documented,
     inferred,
 )
-from contracts._openai_images import (
+from contracts.openai_images import (
     LIFECYCLE,
     MODELS,
+    MODERATION_FEE,
     OUTCOMES,
     RETENTION,
     edit_params,
@@ -67,7 +68,7 @@ ERRORS = {
         _openai("malformed-body", 400, "invalid_request_error", None, "", scenario=False),
         _openai("invalid-body", 400, "invalid_request_error", None, "", scenario=False),
         _openai(
-            "unsupported-media-type",
+            "invalid-content-type",
             400,
             "invalid_request_error",
             None,
@@ -191,8 +192,12 @@ AGTCLOUD = Contract(
         charged=("succeeded",),
         unit="USD",
         source=inferred("the gateway passes on xAI's per-image prices (FACTS §1.3)"),
+        fees={"moderation-blocked": MODERATION_FEE},
     ),
     media_path="/xai-imgen/{job_id}/{token}.{ext}",
+    content_types=("application/json",),
+    shape_error="invalid-body",
+    times="epoch-seconds",
     notes=(
         prompt_limit_note(),
         Note(

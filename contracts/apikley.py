@@ -154,8 +154,10 @@ ERRORS = {
             422,
             "The page does not exist or is not published",
             inferred("captured from Kie for an unknown model (a client's migration notes)"),
+            named="The page does not exist or is not published (unknown model {model!r}; "
+            f"this endpoint serves {', '.join(MODELS)})",
         ),
-        _code("task-not-found", 422, "recordInfo is null", _KIE_OPENAPI, scenario=False),
+        _code("request-not-found", 422, "recordInfo is null", _KIE_OPENAPI, scenario=False),
         _code("missing-parameter", 400, "", _KIE_OPENAPI, scenario=False),
         _code(
             "mock-usage", 422, "", inferred("a mock-only refusal in Kie's envelope"), scenario=False
@@ -263,6 +265,8 @@ APIKLEY = Contract(
         source=inferred("failed generations are not charged, as on Kie's market models"),
     ),
     media_path="/tempfile/{job_id}/{token}.{ext}",
+    job_ids="task_grok_{hex16}",
+    times="epoch-millis",
     limits=Limits(concurrent=50, per_hour=500, source=PAGE_SOURCE),
     webhooks=WEBHOOKS,
     notes=(

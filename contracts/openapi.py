@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from contracts._common import OUTPUT_FORMATS
-from contracts._model import Contract, Model, Operation, Param, Source
+from contracts._model import Contract, Model, Operation, Param, Source, thaw
 from contracts._schema import Schema, param_schema, request_schema, response_schemas
 
 __all__ = ["openapi_document"]
@@ -165,7 +165,7 @@ def _webhooks(contract: Contract) -> dict[str, Any]:
     for hook in contract.webhooks:
         request: dict[str, Any] = {
             "required": True,
-            "content": {"application/json": {"schema": dict(hook.schema)}},
+            "content": {"application/json": {"schema": thaw(hook.schema)}},
         }
         post: dict[str, Any] = {
             "summary": hook.description,

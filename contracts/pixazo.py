@@ -342,6 +342,8 @@ PIXAZO = Contract(
     ),
     media_path="/r2/v1/{job_id}/{token}/output.{ext}",
     webhooks=WEBHOOKS,
+    job_ids="{model}_{uuid7}",
+    times="iso-millis",
     notes=(
         prompt_limit_note(),
         Note(

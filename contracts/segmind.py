@@ -195,6 +195,7 @@ ERRORS = {
             documented(f"{BOTH}: 404 Model or endpoint not found"),
             "Model not found",
             wording=_OURS,
+            named="Model '{model}' not found",
         ),
         ErrorCase(
             "request-not-found",
@@ -297,7 +298,13 @@ SEGMIND = Contract(
     pages=(IMAGE_PAGE, QUALITY_PAGE),
     hosts=("api.segmind.com",),
     prefix="/segmind",
-    auth=Auth("x-api-key", None, ERRORS_SOURCE),
+    auth=Auth(
+        "x-api-key",
+        None,
+        ERRORS_SOURCE,
+        # A bearer token is a key in the wrong place, not a missing one.
+        foreign=("authorization",),
+    ),
     operations=OPERATIONS,
     models=MODELS,
     errors=ERRORS,
@@ -326,6 +333,7 @@ SEGMIND = Contract(
         source=from_facts("§3 Errors: only HTTP 200 is billed; failed jobs are not charged"),
     ),
     media_path="/media/{job_id}/{token}.{ext}",
+    content_types=("application/json", "multipart/form-data"),
     notes=(
         prompt_limit_note(),
         Note(

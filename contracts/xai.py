@@ -15,10 +15,11 @@ from contracts._model import (
     from_facts,
     inferred,
 )
-from contracts._openai_images import (
+from contracts.openai_images import (
     LIFECYCLE,
     MAX_EDIT_IMAGES,
     MODELS,
+    MODERATION_FEE,
     OUTCOMES,
     RATIOS_2026,
     RETENTION,
@@ -136,7 +137,7 @@ ERRORS = {
             scenario=False,
         ),
         _flat(
-            "unsupported-media-type",
+            "invalid-content-type",
             415,
             "Unsupported Media Type",
             "Expected request with `Content-Type: application/json`",
@@ -261,7 +262,11 @@ XAI = Contract(
         charged=("succeeded",),
         unit="USD",
         source=from_facts("§1.3 per-image prices; §5 the moderation fee is charged separately"),
+        fees={"moderation-blocked": MODERATION_FEE},
     ),
     media_path="/xai-imgen/{job_id}/{token}.{ext}",
+    content_types=("application/json",),
+    shape_error="invalid-body",
+    times="epoch-seconds",
     notes=NOTES,
 )

@@ -18,10 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts import SCENARIOS
 from contracts.openapi import openapi_document
 from mockserver.admin_openapi import ADMIN_OPENAPI
+from mockserver.bodies import parse_json
 from mockserver.engine import PROFILES, MockUsageError, Refusal
 from mockserver.engine.journal import JournalMismatch
 from mockserver.responses import json_response
-from mockserver.surface import parse_json
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp

@@ -1,26 +1,16 @@
-"""Output URLs and the bytes behind them, for every provider surface."""
+"""The bytes behind output URLs, for every provider surface."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from contracts import Contract
-from mockserver.engine import Emulator, Job, MediaRef, Refusal
-from mockserver.surface import Call
+from mockserver.engine import Emulator, MediaRef, Refusal
 
-
-def media_link(emulator: Emulator, contract: Contract, base_url: str, ref: MediaRef) -> str:
-    """The output URL for `ref` under `base_url` (the provider's base the client used)."""
-    token = emulator.media_token(ref)
-    return base_url + contract.media_path.format(job_id=ref.job_id, token=token, ext=ref.format)
-
-
-def media_urls(call: Call, job: Job) -> list[str]:
-    return [
-        media_link(call.emulator, call.contract, call.base_url, ref)
-        for ref in call.emulator.media_refs(job)
-    ]
+if TYPE_CHECKING:
+    from mockserver.call import Call
 
 
 async def image_bytes(emulator: Emulator, provider: str, ref: MediaRef) -> bytes:

@@ -9,22 +9,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Contract, ErrorCase
+from contracts import Contract
 from mockserver.engine import Refusal
-
-# A provider without a case of its own answers with its nearest relative.
-_FALLBACKS = {
-    "missing-key": "unauthorized",
-    "malformed-body": "validation-error",
-    "mock-usage": "validation-error",
-    "payload-too-large": "validation-error",
-    "invalid-content-type": "validation-error",
-    "media-not-found": "request-not-found",
-    "request-not-found": "model-not-found",
-    "endpoint-not-found": "model-not-found",
-    "method-not-allowed": "endpoint-not-found",
-    "limit-exceeded": "rate-limited",
-}
 
 
 def json_bytes(body: Any) -> bytes:
@@ -46,15 +32,6 @@ def json_response(
     return Response(data, status, headers=dict(headers or {}), media_type="application/json")
 
 
-def error_case(contract: Contract, name: str) -> ErrorCase:
-    seen = name
-    while seen not in contract.errors:
-        seen = _FALLBACKS.get(seen, "server-error")
-        if seen == "server-error" and seen not in contract.errors:
-            raise KeyError(f"{contract.provider} has no error case for {name!r}")
-    return contract.errors[seen]
-
-
 def iso_utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
@@ -63,9 +40,9 @@ def render_refusal(
     contract: Contract, refusal: Refusal, now: float, context: Mapping[str, str] | None = None
 ) -> Response:
     """The contract's answer to `refusal`; `context` (path parameters) fills what it does not."""
-    case = error_case(contract, refusal.case)
+    case = contract.error_case(refusal.case)
     fields = {"reset_at": iso_utc(now + 60), **(context or {}), **refusal.fields}
-    body, headers = case.render(refusal.message, **fields)
+    body, headers = case.render(refusal.message, named=refusal.named, **fields)
     if case.content_type == "application/json":
         return json_response(body, case.status, headers)
     return Response(str(body), case.status, headers=headers, media_type=case.content_type)

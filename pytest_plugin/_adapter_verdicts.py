@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from contracts import Contract, Model, pixel_size
+from mockserver.call import UNKNOWN_FIELDS
 from mockserver.engine import Job, JournalEntry
 from mockserver.engine.journal import describe
-from mockserver.surface import UNKNOWN_FIELDS
 from pytest_plugin._adapter_cases import ImageRequest, model_params
 from pytest_plugin._adapter_run import Run
 from pytest_plugin._controller import GrokMock

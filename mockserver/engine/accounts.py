@@ -128,6 +128,14 @@ class Accounts:
     def release(account: Account, amount: Decimal) -> None:
         account.held -= amount
 
+    @staticmethod
+    def take(account: Account, amount: Decimal) -> Decimal:
+        """A flat fee, at once and never below a zero balance; answers what was taken."""
+        taken = min(amount, max(account.available, Decimal(0)))
+        account.balance -= taken
+        account.spent += taken
+        return taken
+
     def __iter__(self) -> Iterator[Account]:
         return iter(list(self._accounts.values()))
 
@@ -137,9 +145,15 @@ class Ledger:
     end time passes (a heap, so this costs nothing per job held), or when its
     record expires."""
 
-    def __init__(self, accounts: Accounts, charged: Callable[[Job], bool]) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        charged: Callable[[Job], bool],
+        fee: Callable[[Job], Decimal],
+    ) -> None:
         self._accounts = accounts
         self._charged = charged
+        self._fee = fee
         self._open: dict[str, Job] = {}
         self._ends: list[tuple[float, int, Job]] = []
         self._order = itertools.count()
@@ -167,6 +181,8 @@ class Ledger:
                 Accounts.capture(account, job.cost)
             else:
                 Accounts.release(account, job.cost)
+            if terminal:
+                job.fee = Accounts.take(account, self._fee(job))
         return True
 
     def settle_due(self, now: float) -> None:

@@ -112,7 +112,7 @@ class Emulator:
         self.accounts = Accounts(
             settings.default_balance, settings.keys, settings.webhook_keys, settings.balances
         )
-        self.ledger = Ledger(self.accounts, self._billed)
+        self.ledger = Ledger(self.accounts, self._billed, self._fee)
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
             previous.close()
@@ -137,6 +137,12 @@ class Emulator:
 
     def _billed(self, job: Job) -> bool:
         return job.outcome.kind in self.contracts[job.provider].billing.charged
+
+    def _fee(self, job: Job) -> Decimal:
+        fees = self.contracts[job.provider].billing.fees
+        if job.outcome.kind == "succeeded":
+            return Decimal(0)
+        return fees.get(job.scenario or "", Decimal(0))
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -253,23 +259,6 @@ class Emulator:
         return account
 
     @owned
-    def charge(self, account: Account, amount: Decimal) -> Decimal:
-        """Bill a flat fee at once (never below a zero balance); answers what was taken."""
-        taken = min(Decimal(amount), max(account.available, Decimal(0)))
-        account.balance -= taken
-        account.spent += taken
-        return taken
-
-    @owned
-    def charge_once(self, job: Job, account: Account, amount: Decimal) -> Decimal:
-        """Bill `job`'s flat fee (a moderation fee) the first time only; answers what was
-        taken by this call (zero on every later call, whichever thread makes it)."""
-        if job.extra.get("fee_charged"):
-            return Decimal(0)
-        job.extra["fee_charged"] = True
-        return self.charge(account, amount)
-
-    @owned
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""
         self.ledger.settle_due(self.clock.now())
@@ -289,16 +278,19 @@ class Emulator:
         media: MediaRequest,
         price_per_image: Decimal,
         choice: Choice,
-        job_id: str | None = None,
         failure: str | None = None,
         profile: str | None = None,
         sync: bool = False,
-        extra: dict[str, Any] | None = None,
+        inline: bool = False,
+        pollable: bool = True,
     ) -> Job:
-        """Accept a job: hold its price, plan its life, store it.
+        """Accept a job: hold its price, plan its life, store it, under an id in the
+        contract's format.
 
         `failure` makes the job fail with that message whatever the scenario
-        (input the provider only rejects once the job runs).
+        (input the provider only rejects once the job runs); `sync` is a call that
+        waits for its job; `inline` delivers media in the body; `pollable` says the
+        job can be read back after its submit.
         """
         now = self.clock.now()
         self._sweep(now)
@@ -326,7 +318,7 @@ class Emulator:
         record_seconds, media_seconds = self._retention[provider]
         expired = timing == "expired"
         job = Job(
-            id=job_id or self.ids.uuid4(),
+            id=self.ids.make(contract.job_ids, model=model, now=now),
             provider=provider,
             operation=operation,
             model=model,
@@ -344,7 +336,9 @@ class Emulator:
             profile=job_profile,
             scenario=choice.scenario,
             scenario_source=choice.source,
-            extra={"seed": rng.randrange(1, 2**31), **(extra or {})},
+            seed=rng.randrange(1, 2**31),
+            inline=inline,
+            pollable=pollable,
         )
         self.jobs.add(job)
         self.ledger.open(job)

@@ -21,9 +21,13 @@ class Refusal(MockError):
     `message` fills the case's `{message}` placeholder; `fields` fill the rest.
     """
 
-    def __init__(self, case: str, message: str | None = None, **fields: Any) -> None:
+    def __init__(
+        self, case: str, message: str | None = None, *, named: bool = False, **fields: Any
+    ) -> None:
         self.case = case
         self.message = message
+        # The request named the culprit (an unknown model): the case's `named` wording.
+        self.named = named
         self.fields = fields
         super().__init__(f"{case}: {message}" if message else case)
 

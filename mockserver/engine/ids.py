@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 import uuid
+
+_PLACEHOLDER = re.compile(r"\{(uuid4|uuid7|hex\d+|model)\}")
 
 
 class IdSource:
@@ -30,13 +33,28 @@ class IdSource:
     def uuid7(self, now: float) -> str:
         """A time-ordered UUID (version 7) stamped with the emulator clock's `now`."""
         millis = int(now * 1000) & ((1 << 48) - 1)
-        bits = self._bits(74)
-        value = (millis << 80) | (0x7 << 76) | ((bits >> 62) << 64)
-        value |= (0b10 << 62) | (bits & ((1 << 62) - 1))
+        with self._lock:  # two draws, in this order, as ever: a seed keeps its ids
+            high, low = self._rng.getrandbits(12), self._rng.getrandbits(62)
+        value = (millis << 80) | (0x7 << 76) | (high << 64) | (0b10 << 62) | low
         return str(uuid.UUID(int=value))
 
     def hex(self, length: int) -> str:
         return f"{self._bits(length * 4):0{length}x}"
+
+    def make(self, template: str, *, model: str, now: float) -> str:
+        """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in."""
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name == "model":
+                return model
+            if name == "uuid4":
+                return self.uuid4()
+            if name == "uuid7":
+                return self.uuid7(now)
+            return self.hex(int(name[3:]))
+
+        return _PLACEHOLDER.sub(fill, template)
 
     def job_rng(self) -> random.Random:
         """A fresh generator for one job: its timings, image variant and seed value."""

@@ -131,7 +131,14 @@ class Job:
     profile: str
     scenario: str | None = None
     scenario_source: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The seed the job's generation used (Segmind shows it as x-seed-value).
+    seed: int = 0
+    # Media delivered in the body (base64, data URIs) rather than as URLs.
+    inline: bool = False
+    # Whether the job can be read back after its submit (not a synchronous call's).
+    pollable: bool = True
+    # A flat fee taken when the job ended (a billed moderation block).
+    fee: Decimal = Decimal(0)
     webhook: Delivery | None = None
     reads: int = 0
     # When each phase began, as far as the job has been observed; index 0 is submission.

@@ -34,6 +34,13 @@ def key_hint(key: str | None) -> str | None:
     return f"{key[:4]}...{key[-2:]}"
 
 
+def masked(key: str | None, first: int, last: int) -> str:
+    """A key as a provider's own message shows it: xAI's "ba***na" is (2, 2)."""
+    if not key or len(key) <= first + last:
+        return "***"
+    return f"{key[:first]}***{key[-last:] if last else ''}"
+
+
 def key_fingerprint(key: str | None) -> str | None:
     """A stable handle to filter the journal by key without storing the key."""
     if not key:

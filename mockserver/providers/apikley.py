@@ -11,44 +11,19 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Model, check, nearest_ratio, pixel_size
-from contracts._common import XAI_RATIOS
+from contracts import XAI_RATIOS, Model, nearest_ratio, pixel_size
 from contracts.apikley import APIKLEY
-from mockserver.engine import Account, Emulator, Job, MediaRequest, Refusal
-from mockserver.engine.webhooks import Render
-from mockserver.media_route import media_link, serve_media
+from mockserver.call import Call
+from mockserver.engine import Account, Job, MediaRequest, Refusal
+from mockserver.media_route import serve_media
 from mockserver.responses import json_response
-from mockserver.surface import Call, Surface
+from mockserver.surface import Surface
+from mockserver.view import View
 
-_LIFECYCLE = APIKLEY.lifecycle
 _COMPACT = (",", ":")
-
-
 # The task envelope (model, callBackUrl, input), as the contract describes createTask.
 _REQUEST = APIKLEY.operation("createTask").params
-
-
-def _account(call: Call) -> Account:
-    header = call.header("authorization")
-    if not header:
-        return call.authenticate(None)
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        call.note_key(header)
-        raise Refusal("unauthorized")
-    return call.authenticate(token.strip())
-
-
-def _model(name: str) -> Model:
-    model = APIKLEY.models.get(name)
-    if model is None:
-        served = ", ".join(APIKLEY.models)
-        raise Refusal(
-            "model-not-found",
-            f"The page does not exist or is not published (unknown model {name!r}; "
-            f"this endpoint serves {served})",
-        )
-    return model
+_GENERATING = len(APIKLEY.lifecycle.phases) - 1
 
 
 async def _media(
@@ -85,36 +60,28 @@ def _upscaled(call: Call, task_id: str, account: Account) -> Job:
     return source
 
 
-def _millis(epoch: float | None) -> int | None:
-    return None if epoch is None else round(epoch * 1000)
-
-
-def record(emulator: Emulator, base_url: str, job: Job, phase: int) -> dict[str, Any]:
+def record(view: View, job: Job, phase: int) -> dict[str, Any]:
     """recordInfo's `data` for `job` in `phase` (callbacks carry the same)."""
-    terminal = job.is_terminal(phase)
-    succeeded = terminal and job.outcome.kind == "succeeded"
-    if not terminal:
-        state = _LIFECYCLE.phases[phase]
-    else:
-        state = _LIFECYCLE.succeeded if succeeded else _LIFECYCLE.failed
+    ended = job.is_terminal(phase)
+    succeeded = ended and job.outcome.kind == "succeeded"
+    failed = ended and not succeeded
     result = ""
     if succeeded:
-        urls = [media_link(emulator, APIKLEY, base_url, ref) for ref in emulator.media_refs(job)]
+        urls = [view.media_link(ref) for ref in view.emulator.media_refs(job)]
         result = json.dumps({"resultUrls": urls}, separators=_COMPACT)
-    generating = job.phase_began(len(_LIFECYCLE.phases) - 1) or job.created_at
-    cost_time = round(((job.terminal_at or generating) - generating) * 1000) if terminal else 0
+    generating = job.phase_began(_GENERATING) or job.created_at
     return {
         "taskId": job.id,
         "model": job.model,
-        "state": state,
+        "state": view.word(job, phase),
         "param": json.dumps(job.params, separators=_COMPACT, ensure_ascii=False),
         "resultJson": result,
-        "failCode": "" if succeeded or not terminal else job.outcome.code,
-        "failMsg": "" if succeeded or not terminal else job.outcome.message,
-        "costTime": cost_time,
-        "completeTime": _millis(job.terminal_at) if terminal else None,
-        "createTime": _millis(job.created_at),
-        "updateTime": _millis(job.phase_changed_at),
+        "failCode": job.outcome.code if failed else "",
+        "failMsg": job.outcome.message if failed else "",
+        "costTime": round(((job.terminal_at or generating) - generating) * 1000) if ended else 0,
+        "completeTime": view.time(job.terminal_at) if ended else None,
+        "createTime": view.time(job.created_at),
+        "updateTime": view.time(job.phase_changed_at),
     }
 
 
@@ -124,74 +91,45 @@ def signature(task_id: str, timestamp: str, secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def _callback(emulator: Emulator, base_url: str, job: Job) -> Render:
-    async def render(now: float) -> tuple[Any, dict[str, str]]:
-        data = record(emulator, base_url, job, emulator.observe(job, count_read=False))
-        ok = data["state"] == _LIFECYCLE.succeeded
-        body = {
-            "code": 200 if ok else 501,
-            "msg": "Playground task completed successfully." if ok else "Playground task failed.",
-            "data": {**data, "task_id": job.id},
-        }
-        account = emulator.accounts.get("apikley", job.account)
-        headers = {}
-        if account is not None and account.webhook_key:
-            timestamp = str(int(now))
-            headers["X-Webhook-Timestamp"] = timestamp
-            headers["X-Webhook-Signature"] = signature(job.id, timestamp, account.webhook_key)
-        return body, headers
-
-    return render
+async def _callback(view: View, job: Job, phase: int, now: float) -> tuple[Any, dict[str, str]]:
+    data = record(view, job, phase)
+    ok = data["state"] == APIKLEY.lifecycle.succeeded
+    body = {
+        "code": 200 if ok else 501,
+        "msg": "Playground task completed successfully." if ok else "Playground task failed.",
+        "data": {**data, "task_id": job.id},
+    }
+    account = view.emulator.accounts.get("apikley", job.account)
+    headers = {}
+    if account is not None and account.webhook_key:
+        timestamp = str(int(now))
+        headers["X-Webhook-Timestamp"] = timestamp
+        headers["X-Webhook-Signature"] = signature(job.id, timestamp, account.webhook_key)
+    return body, headers
 
 
 async def create_task(call: Call) -> Response:
-    account = _account(call)
+    account = call.authenticate()
     call.early_refusal()
-    body = await call.json_object()
+    body = await call.body()
     given = body.get("input")
-    choice = call.choose(
-        prompt=given.get("prompt") if isinstance(given, dict) else None,
-        model=body.get("model"),
-    )
-    top = check(_REQUEST, body)
-    if not top.ok:
-        raise Refusal("validation-error", top.message())
-    model = _model(top.values["model"])
-    inner = check(model.params, body["input"], prefix="input.")
-    if not inner.ok:
-        raise Refusal("validation-error", inner.message())
-    media, failure = await _media(call, model, inner.values, account)
-    emulator = call.emulator
+    prompt = given.get("prompt") if isinstance(given, dict) else None
+    choice = call.choose(prompt=prompt, model=body.get("model"))
+    top = call.checked(_REQUEST, body)
+    model = call.model(top["model"])
+    values = call.checked(model.params, body["input"], prefix="input.")
+    media, failure = await _media(call, model, values, account)
     job = call.open_job(
-        model=model.id,
-        account=account,
-        params=body,
-        media=media,
-        price_per_image=model.price_per_image,
-        choice=choice,
-        job_id=f"task_grok_{emulator.ids.hex(16)}",
-        failure=failure,
+        account=account, model=model, params=body, media=media, choice=choice, failure=failure
     )
-    call.ignore_unknown(top.unknown + inner.unknown)
-    if "callBackUrl" in top.values:
-        emulator.attach_webhook(
-            job, top.values["callBackUrl"], _callback(emulator, call.base_url, job)
-        )
+    if "callBackUrl" in top:
+        call.attach_webhook(job, top["callBackUrl"], _callback)
     return json_response({"code": 200, "msg": "success", "data": {"taskId": job.id}})
 
 
 async def record_info(call: Call) -> Response:
-    account = _account(call)
-    call.choose()
-    task_id = call.request.query_params.get("taskId")
-    if not task_id:
-        raise Refusal("missing-parameter", "taskId parameter is required")
-    call.entry.job_id = task_id
-    job = call.emulator.find_job("apikley", task_id, account)
-    if job is None:
-        raise Refusal("task-not-found")
-    data = record(call.emulator, call.base_url, job, call.emulator.observe(job))
-    return json_response({"code": 200, "msg": "success", "data": data})
+    job, phase = call.read()
+    return json_response({"code": 200, "msg": "success", "data": record(call, job, phase)})
 
 
 SURFACE = Surface(

@@ -7,8 +7,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from contracts import Contract, Model, Operation
-from contracts._schema import response_schemas
+from contracts import Contract, Model, Operation, response_schemas
 
 
 def problems(

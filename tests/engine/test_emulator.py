@@ -126,7 +126,7 @@ def test_a_seed_reproduces_ids_timings_and_variants() -> None:
     def run(seed: int) -> list[object]:
         emu = Emulator(clock=ManualClock(), profile="realistic", seed=seed)
         jobs = [_open(emu) for _ in range(3)]
-        return [(j.id, j.timeline, j.media.variant, j.extra["seed"]) for j in jobs]  # type: ignore[attr-defined]
+        return [(j.id, j.timeline, j.media.variant, j.seed) for j in jobs]  # type: ignore[attr-defined]
 
     assert run(7) == run(7)
     assert run(7) != run(8)

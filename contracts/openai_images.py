@@ -12,6 +12,7 @@ from decimal import Decimal
 from contracts import _openai_bodies as bodies
 from contracts._common import XAI_RATIOS, image_answers, prompt_param
 from contracts._model import (
+    MISSING,
     JobOutcome,
     Lifecycle,
     Model,
@@ -78,7 +79,14 @@ def generation_params(
     source = documented(page)
     return (
         prompt_param(page, "Text description of the desired image."),
-        Param("model", "string", source, "The model to use.", required=model_required),
+        Param(
+            "model",
+            "string",
+            source,
+            "The model to use (grok-imagine-image when left out).",
+            required=model_required,
+            default=MISSING if model_required else "grok-imagine-image",
+        ),
         Param("n", "integer", source, "Number of images, 1-10.", default=1, minimum=1, maximum=10),
         Param(
             "response_format",
@@ -127,7 +135,14 @@ _IMAGE = Param(
         Param("file_id", "string", S1, min_length=1),
         Param("type", "string", S1, enum=("image_url",)),
     ),
-    rules=(Rule("at-least-one", ("url", "file_id"), from_facts("§1.5 EditImageRequest")),),
+    rules=(
+        Rule(
+            "at-least-one",
+            ("url", "file_id"),
+            from_facts("§1.5 EditImageRequest"),
+            message="'{path}' needs a url or a file_id",
+        ),
+    ),
 )
 
 
@@ -164,6 +179,7 @@ def operations(
             inferred("a deferred result is fetched later, so it can only be a URL"),
             when=True,
             values=("url",),
+            message="deferred requests only support response_format 'url'",
         ),
         Rule("refused", ("quality",), S1, values=("high",), models=("grok-imagine-image-2.0",)),
     )
@@ -226,6 +242,7 @@ def operations(
             "A deferred request: 202 pending, 200 done or failed, 404 unknown or expired.",
             "read",
             deferred,
+            job_param="request_id",
             responses=(
                 ResponseSpec(
                     202, "Still pending", deferred, schema=bodies.PENDING, headers=response_headers

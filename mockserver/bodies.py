@@ -1,0 +1,114 @@
+"""Request bodies, read as strictly as the providers' own parsers read them.
+
+JSON has no NaN or Infinity, no numbers past float range, no lone UTF-16
+surrogates, and nests at most 128 levels (serde_json's default limit, which
+xAI's Rust parser has); anything else is the provider's malformed-body
+refusal, naming what was wrong. Multipart fields are read as their
+parameter's type where they can be, so validation reports the real problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mockserver.engine import Refusal
+
+# serde_json's default recursion limit: deeper bodies are refused, not recursed into.
+MAX_DEPTH = 128
+_SURROGATE = "holds a lone UTF-16 surrogate, which is not valid Unicode"
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_NOT_NUMBERS = ("nan", "+nan", "-nan")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (JSON has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON, or the malformed-body refusal saying where it went wrong."""
+    try:
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise Refusal(
+            "malformed-body", f"Request body is not valid JSON: {exc.msg} ({where})"
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
+    if _deeper_than(body, MAX_DEPTH):
+        raise Refusal(
+            "malformed-body",
+            f"Request body is not valid JSON: nested more than {MAX_DEPTH} levels deep",
+        )
+    if _MAYBE_SURROGATE.search(raw):
+        check_unicode(body, prefix="Request body is not valid JSON: ")
+    return body
+
+
+def check_unicode(body: Any, prefix: str = "") -> None:
+    """Refuse a body holding a lone surrogate, naming the field it is in."""
+    found = _surrogate_in(body)
+    if found is not None:
+        raise Refusal("malformed-body", f"{prefix}'{found}' {_SURROGATE}")
+
+
+def _deeper_than(body: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (without recursing)."""
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth > limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items if isinstance(item, (list, dict)))
+    return False
+
+
+def _surrogate_in(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a lone surrogate, if any."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(the body)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = _surrogate_in(key, where) or _surrogate_in(item, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _surrogate_in(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def form_value(value: str, kind: str | None) -> Any:
+    """A multipart field as its parameter's type, where it reads as one."""
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return _finite(value) if value.strip().lower() not in _NOT_NUMBERS else value
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"Request body is {size} bytes; the limit is {limit} bytes"

@@ -1,0 +1,374 @@
+"""One provider request in flight, and the steps every provider takes with it.
+
+Each step reads the contract: who is asking (`contract.auth`), which model
+(the operation's path or a body field), the body (`contract.content_types`),
+whether it is valid (`contract.shape_error` for bodies that do not
+deserialize), which job a read is about (`operation.job_param`), and the
+scenario it plays. A provider module composes these and renders its answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+
+from contracts import (
+    NETWORK_SCENARIOS,
+    Checked,
+    Contract,
+    Model,
+    Operation,
+    Param,
+    Rule,
+    check,
+)
+from mockserver.bodies import check_unicode, form_value, parse_json, too_large
+from mockserver.engine import (
+    Account,
+    Choice,
+    Emulator,
+    Job,
+    JournalEntry,
+    Refusal,
+    format_amount,
+)
+from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
+from mockserver.engine.journal import bounded, key_fingerprint, key_hint, masked
+from mockserver.engine.scenarios import RequestFacts
+from mockserver.faults import AFTER_HANDLING, NetworkFault
+from mockserver.view import View
+
+# A webhook's body and headers for a job in a phase, rendered when the delivery is due.
+WebhookBody = Callable[[View, Job, int, float], Awaitable[tuple[Any, dict[str, str]]]]
+
+# How an unknown request field is named in X-Mock-Warning (adapter checks look for it).
+UNKNOWN_FIELDS = "ignored unknown parameter(s)"
+_NAMED = 20
+# Problems with a body's shape (not its values): some providers answer them apart.
+_SHAPE = ("required", "type", "enum")
+
+
+class Call(View):
+    """A request to one provider operation, with what every handler needs."""
+
+    __slots__ = (
+        "_body_read",
+        "_raw",
+        "account",
+        "entry",
+        "fault",
+        "key",
+        "model_name",
+        "operation",
+        "params",
+        "request",
+        "unknown",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        request: Request,
+        emulator: Emulator,
+        contract: Contract,
+        operation: Operation,
+        entry: JournalEntry,
+        base_url: str,
+        params: dict[str, str],
+    ) -> None:
+        super().__init__(emulator, contract, base_url)
+        self.request = request
+        self.operation = operation
+        self.entry = entry
+        self.params = params
+        self.account: Account | None = None
+        self.key: str | None = None
+        # The model asked for, as soon as it is known (it fills error templates).
+        self.model_name: str | None = params.get("model") or params.get("slug")
+        self.warnings: list[str] = []
+        # Request fields the provider does not know: ignored, and named in X-Mock-Warning.
+        self.unknown: list[str] = []
+        # A network fault that strikes once the request is handled (truncated, slow).
+        self.fault: str | None = None
+        self._body_read = False
+        self._raw = b""
+
+    @property
+    def provider(self) -> str:
+        return self.contract.provider
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    # -- who is asking --------------------------------------------------------
+
+    def authenticate(self) -> Account:
+        """The caller's account, from the key where the contract puts it."""
+        auth = self.contract.auth
+        given = self.header(auth.header)
+        if not given:
+            foreign = next((self.header(h) for h in auth.foreign if self.header(h)), None)
+            if foreign:  # a key in the wrong place is a wrong key, not a missing one
+                self._note_key(foreign)
+                raise Refusal("unauthorized")
+            self._note_key(None)
+            raise Refusal("missing-key")
+        key = given.strip()
+        if auth.scheme:
+            scheme, _, token = given.partition(" ")
+            if scheme.lower() != auth.scheme.lower() or not token.strip():
+                self._note_key(given)
+                raise Refusal("unauthorized")
+            key = token.strip()
+        self._note_key(key)
+        self.account = self.emulator.authenticate(self.provider, key)
+        return self.account
+
+    def _note_key(self, key: str | None) -> None:
+        self.key = key
+        self.entry.key_hint = key_hint(key)
+        self.entry.key_fingerprint = key_fingerprint(key)
+
+    def context(self) -> dict[str, Any]:
+        """What fills an error template besides the refusal's own fields."""
+        first, last = self.contract.auth.hint
+        model = self.model_name or next(iter(self.contract.models.values())).id
+        return {**self.params, "model": model, "key_hint": masked(self.key, first, last)}
+
+    # -- what is asked ----------------------------------------------------------
+
+    def model(self, name: str | None = None) -> Model:
+        """The model a submit names: `name` (a body field), else its path's."""
+        operation = self.operation
+        if name is None and operation.model_in == "route":
+            key = operation.path.format(**self.params)
+        else:
+            key = name if name is not None else self.model_name or ""
+        self.model_name = name or self.model_name
+        model = self.contract.models.get(key)
+        if model is None:
+            more = {"param": "model"} if name else {}
+            raise Refusal("model-not-found", named=True, **more)
+        return model
+
+    def operation_param(self, name: str) -> Param:
+        return next(p for p in self.operation.params if p.name == name)
+
+    async def body(self, params: Sequence[Param] = ()) -> dict[str, Any]:
+        """The body as a JSON object, read as the contract says (JSON or multipart)."""
+        accepted = self.contract.content_types
+        if accepted is None:
+            return await self.json_object()
+        given = (self.header("content-type") or "").split(";")[0].strip().lower()
+        if given not in accepted:
+            raise Refusal("invalid-content-type")
+        if given == "multipart/form-data":
+            return await self.form_object(params)
+        return await self.json_object()
+
+    def checked(
+        self,
+        params: Sequence[Param],
+        body: dict[str, Any],
+        prefix: str = "",
+        rules: Sequence[Rule] = (),
+    ) -> dict[str, Any]:
+        """The body's values, defaults filled in; or the provider's validation refusal.
+
+        Unknown fields are ignored as a gateway would, and named in X-Mock-Warning.
+        """
+        result = check(params, body, prefix, rules)
+        if not result.ok:
+            raise self._invalid(result)
+        self.unknown += result.unknown
+        return result.values
+
+    def _invalid(self, checked: Checked) -> Refusal:
+        shape = [p for p in checked.problems if p.kind in _SHAPE]
+        case = self.contract.shape_error if shape and self.contract.shape_error else None
+        problems = shape if case else checked.problems
+        message = "; ".join(p.message for p in problems)
+        return Refusal(case or "validation-error", message, param=problems[0].param)
+
+    def warn(self, message: str) -> None:
+        """Tell the client (in `X-Mock-Warning`) and the journal what was let through."""
+        self.warnings.append(message)
+
+    def all_warnings(self) -> list[str]:
+        """Every warning, the unknown fields first, named briefly."""
+        if not self.unknown:
+            return self.warnings
+        shown = ", ".join(self.unknown[:_NAMED])
+        more = f" and {len(self.unknown) - _NAMED} more" if len(self.unknown) > _NAMED else ""
+        return [f"{UNKNOWN_FIELDS}: {shown}{more}", *self.warnings]
+
+    async def read_image(self, text: str, field: str) -> tuple[ImageInfo | None, str | None]:
+        """An input image's size, and the failure it will cause (None if it is readable).
+
+        A URL the emulator may not fetch is named in X-Mock-Warning, never silently
+        skipped; the caller keeps the ratio it was asked for.
+        """
+        try:
+            return await input_image(self.emulator, text), None
+        except InputImageError as exc:
+            return None, f"Invalid value for '{field}': {exc}"
+        except NotFetched as skipped:
+            self.warn(f"{field}: {skipped}; the output keeps the requested aspect ratio")
+            return None, None
+
+    # -- jobs -------------------------------------------------------------------
+
+    def open_job(self, *, account: Account, model: Model, **details: Any) -> Job:
+        """Accept a job for this call: provider, operation, model and X-Mock-Profile."""
+        details.setdefault("price_per_image", model.price_per_image)
+        job = self.emulator.open_job(
+            provider=self.provider,
+            operation=self.operation.id,
+            model=model.id,
+            account=account,
+            profile=self.header("x-mock-profile") or None,
+            **details,
+        )
+        self.entry.job_id = job.id
+        return job
+
+    def attach_webhook(self, job: Job, url: str, body: WebhookBody) -> None:
+        """POST `body(view, job, phase, now)` to `url` once the job ends (retried if it
+        must); rendered then, under this request's base URL."""
+        view = View(self.emulator, self.contract, self.base_url)
+
+        async def render(now: float) -> tuple[Any, dict[str, str]]:
+            return await body(view, job, view.emulator.observe(job, count_read=False), now)
+
+        self.emulator.attach_webhook(job, url, render)
+
+    def read(self) -> tuple[Job, int]:
+        """What every read does first: who asks, which scenario it plays, and the job
+        it names (its operation's job parameter) with its phase now."""
+        account = self.authenticate()
+        self.choose()
+        name = self.operation.job_param or "request_id"
+        job_id = self.params.get(name) or self.request.query_params.get(name)
+        if not job_id:
+            raise Refusal("missing-parameter", f"{name} parameter is required")
+        self.entry.job_id = job_id
+        job = self.emulator.find_job(self.provider, job_id, account)
+        if job is None or not job.pollable:
+            raise Refusal("request-not-found", request_id=job_id)
+        return job, self.emulator.observe(job)
+
+    # -- scenarios --------------------------------------------------------------
+
+    def early_refusal(self) -> None:
+        """Answer a refusal named by header before reading the body.
+
+        QA can force any error with a bare `curl -H 'X-Mock-Scenario: ...'`.
+        """
+        if self.header("x-mock-scenario"):
+            self.choose()
+
+    def facts(self, *, prompt: Any = None, model: Any = None) -> RequestFacts:
+        return RequestFacts(
+            self.provider,
+            self.operation.id,
+            self.operation.kind == "submit",
+            key=self.key,
+            model=model if isinstance(model, str) else None,
+            prompt=prompt if isinstance(prompt, str) else None,
+        )
+
+    def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
+        """The scenario for this call; raises the refusal or network fault if it is one."""
+        facts = self.facts(prompt=prompt, model=model)
+        choice = self.emulator.choose(facts, header=self.header("x-mock-scenario"))
+        self.entry.scenario = choice.scenario
+        self.entry.scenario_source = choice.source
+        if choice.scenario in NETWORK_SCENARIOS:
+            self.emulator.commit(choice)
+            if choice.scenario not in AFTER_HANDLING:
+                raise NetworkFault(choice.scenario)
+            self.fault = choice.scenario
+            return choice
+        if choice.scenario not in self.contract.errors:
+            return choice
+        if choice.scenario == "insufficient-credits":
+            # A submit is refused where its bill is known, so the message names it.
+            if facts.submit:
+                return choice
+            raise self.emulator.refuse(choice, **self._credit_fields())
+        raise self.emulator.refuse(choice)
+
+    def _credit_fields(self) -> dict[str, str]:
+        cheapest = min(m.price_per_image for m in self.contract.models.values())
+        balance = self.account.available if self.account else Decimal(0)
+        return {"balance": format_amount(balance), "required": format_amount(cheapest)}
+
+    # -- the body -----------------------------------------------------------------
+
+    async def body_bytes(self) -> bytes:
+        limit = self.emulator.settings.max_body_bytes
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Refusal("payload-too-large", too_large(int(declared), limit))
+        chunks = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Refusal("payload-too-large", too_large(size, limit))
+            chunks.append(chunk)
+        self._body_read = True
+        self._raw = b"".join(chunks)
+        return self._raw
+
+    async def finish_reading(self) -> None:
+        """Take whatever the client is still sending, so the connection can fail cleanly."""
+        if not self._body_read:
+            with contextlib.suppress(ClientDisconnect, RuntimeError):
+                async for _ in self.request.stream():
+                    pass
+            self._body_read = True
+
+    async def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object, or the provider's malformed-body refusal."""
+        raw = await self.body_bytes()
+        if not raw.strip():
+            raise Refusal("malformed-body", "Request body is empty; expected a JSON object")
+        body = parse_json(raw)
+        if not isinstance(body, dict):
+            kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(body), "a value")
+            raise Refusal("malformed-body", f"Request body must be a JSON object, got {kind}")
+        self._journal_body(body)
+        return body
+
+    async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
+        """A multipart body as the JSON object it stands for (files become base64)."""
+        limit = self.emulator.settings.max_body_bytes
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Refusal("payload-too-large", too_large(int(declared), limit))
+        types = {p.name: p.type for p in params}
+        try:
+            form = await self.request.form(max_part_size=limit)
+        except ClientDisconnect:
+            raise
+        except Exception as exc:  # multipart's parser raises several unrelated types
+            raise Refusal("malformed-body", f"Request body is not valid multipart: {exc}") from None
+        body: dict[str, Any] = {}
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                body[name] = form_value(value, types.get(name))
+            else:
+                body[name] = base64.b64encode(await value.read()).decode("ascii")
+        check_unicode(body)
+        self._journal_body(body)
+        return body
+
+    def _journal_body(self, body: Any) -> None:
+        limit = self.emulator.settings.journal_body_bytes
+        self.entry.body = bounded(body, limit, self._raw or None)
