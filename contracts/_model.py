@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 SourceKind = Literal["documented", "facts", "inferred"]
 # How a provider writes times in its bodies.
-TimeStyle = Literal["iso-millis", "epoch-millis", "epoch-seconds"]
+TimeStyle = Literal["iso-millis", "iso-seconds", "epoch-millis", "epoch-seconds"]
 JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
 OperationKind = Literal["submit", "read", "media"]
 ScenarioKind = Literal["outcome", "timing", "refusal", "network"]

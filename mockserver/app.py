@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.admin import AdminPolicy, build_admin
+from mockserver.admin import build_admin
+from mockserver.admin_policy import AdminPolicy
 from mockserver.engine import Emulator, JournalEntry
 from mockserver.engine.journal import redact_headers
 from mockserver.faults import TRANSPORT, transport_of

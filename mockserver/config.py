@@ -53,11 +53,13 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from mockserver.engine import MockUsageError, Settings
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
+from mockserver.engine.scenarios import RULE_FIELDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,48 +68,23 @@ else:  # pragma: no cover
 
 __all__ = ["ConfigError", "load_config", "settings_from"]
 
-_TOP = {
-    "seed",
-    "profile",
-    "providers",
-    "journal_size",
-    "default_balance",
-    "max_body_bytes",
-    "sync_timeout",
-    "slow_response_interval",
-    "allowed_hosts",
-    "enforce_limits",
-    "admin_token",
-    "admin_hosts",
-    "media_secret",
-    "journal_body_bytes",
-    "journal_header_bytes",
-    "only_listed_keys",
-    "accounts",
-    "prices",
-    "durations",
-    "retention",
-    "limits",
-    "rules",
-    "chaos",
-    "latency",
-    "webhooks",
+# Config keys that fill Settings fields by another name or shape; every other Settings
+# field is a key of the same name.
+_SHAPED = {"only_listed_keys", "accounts", "webhooks"}
+_BY_SHAPE = {"keys", "balances", "webhook_keys"} | {
+    f.name for f in fields(Settings) if f.name.startswith("webhook_")
 }
-_PLAIN = _TOP - {
-    "only_listed_keys",
-    "accounts",
-    "prices",
-    "rules",
-    "chaos",
-    "latency",
-    "webhooks",
-    "providers",
-}
+_TOP = {f.name for f in fields(Settings)} - _BY_SHAPE | _SHAPED
+_TABLES = ("limits", "durations", "retention", "prices")
+_LISTS = ("providers", "allowed_hosts", "admin_hosts")
 _ACCOUNT = {"provider", "key", "balance", "webhook_key"}
-_RULE = {"scenario", "provider", "operation", "model", "key", "prompt", "times", "expires_in"}
-_CHAOS = {"scenario", "probability", "provider", "operation"}
-_LATENCY = {"kind", "provider", "operation", "seconds", "low", "high", "median", "sigma"}
-_WEBHOOKS = {"attempts", "backoff", "timeout"}
+_RULE = set(RULE_FIELDS)
+_CHAOS = {f.name for f in fields(ChaosEntry)}
+_LATENCY = {f.name for f in fields(LatencyEntry)}
+# [webhooks] keys are the Settings fields named webhook_<key>.
+_WEBHOOKS = {
+    f.name.removeprefix("webhook_") for f in fields(Settings) if f.name.startswith("webhook_")
+}
 
 
 class ConfigError(MockUsageError):
@@ -144,58 +121,69 @@ def _tables(value: Any, where: str, allowed: set[str]) -> list[Mapping[str, Any]
 def settings_from(data: Mapping[str, Any], base: Settings | None = None) -> Settings:
     """Settings from parsed config data (the same shape as the TOML file)."""
     _check_keys(data, _TOP, "config")
-    given: dict[str, Any] = {k: v for k, v in data.items() if k in _PLAIN}
-    for name in ("limits", "durations", "retention"):
+    given: dict[str, Any] = {k: v for k, v in data.items() if k not in _SHAPED}
+    for name in _TABLES:
         if name in given:
-            given[name] = {
-                p: dict(_table(v, f"{name}.{p}")) for p, v in _table(given[name], name).items()
-            }
-    if "durations" in given:
-        given["durations"] = {
-            p: {k: tuple(v) for k, v in d.items()} for p, d in given["durations"].items()
-        }
-    for name in ("allowed_hosts", "admin_hosts"):
+            given[name] = _per_provider(given[name], name)
+    for name in _LISTS:
         if name in given:
             given[name] = tuple(given[name])
-    if "providers" in data:
-        given["providers"] = tuple(data["providers"])
-    if "prices" in data:
-        given["prices"] = {
-            p: dict(_table(v, f"prices.{p}")) for p, v in _table(data["prices"], "prices").items()
-        }
+    given.update(_accounts(data, base or Settings()))
+    given.update(_entries(data))
+    given.update(_webhooks(data))
+    try:
+        return Settings(**given)
+    except (TypeError, MockUsageError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _per_provider(value: Any, name: str) -> dict[str, dict[str, Any]]:
+    """A table of per-provider tables ([durations.segmind]); lists become tuples."""
+    return {
+        provider: {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+        for provider, table in (
+            (p, _table(v, f"{name}.{p}")) for p, v in _table(value, name).items()
+        )
+    }
+
+
+def _accounts(data: Mapping[str, Any], base: Settings) -> dict[str, Any]:
+    """[[accounts]] as keys (providers in only_listed_keys), balances and webhook keys."""
     strict = set(data.get("only_listed_keys", []))
-    keys: dict[str, dict[str, Any]] = {}
+    keys: dict[str, dict[str, Any]] = {provider: {} for provider in strict}
     balances: dict[str, dict[str, Any]] = {}
     webhook_keys: dict[str, dict[str, str]] = {}
     for account in _tables(data.get("accounts", []), "accounts", _ACCOUNT):
         if "provider" not in account or "key" not in account:
             raise ConfigError("accounts: every account needs a provider and a key")
         provider, key = account["provider"], account["key"]
-        balance = account.get("balance", (base or Settings()).default_balance)
+        balance = account.get("balance", base.default_balance)
         (keys if provider in strict else balances).setdefault(provider, {})[key] = balance
         if "webhook_key" in account:
             webhook_keys.setdefault(provider, {})[key] = account["webhook_key"]
-    for provider in strict - set(keys):
-        keys[provider] = {}
-    given.update(keys=keys, balances=balances, webhook_keys=webhook_keys)
-    given["rules"] = tuple(dict(r) for r in _tables(data.get("rules", []), "rules", _RULE))
-    given["chaos"] = tuple(
-        _build(ChaosEntry, c, f"chaos[{i}]")
-        for i, c in enumerate(_tables(data.get("chaos", []), "chaos", _CHAOS))
-    )
-    given["latency"] = tuple(
-        _build(LatencyEntry, entry, f"latency[{i}]")
-        for i, entry in enumerate(_tables(data.get("latency", []), "latency", _LATENCY))
-    )
-    if "webhooks" in data:
-        hooks = _table(data["webhooks"], "webhooks")
-        _check_keys(hooks, _WEBHOOKS, "webhooks")
-        for name, value in hooks.items():
-            given[f"webhook_{name}"] = tuple(value) if name == "backoff" else value
-    try:
-        return Settings(**given)
-    except (TypeError, MockUsageError) as exc:
-        raise ConfigError(str(exc)) from None
+    return {"keys": keys, "balances": balances, "webhook_keys": webhook_keys}
+
+
+def _entries(data: Mapping[str, Any]) -> dict[str, Any]:
+    """[[rules]], [[chaos]] and [[latency]], each checked where it stands."""
+    chaos = _tables(data.get("chaos", []), "chaos", _CHAOS)
+    latency = _tables(data.get("latency", []), "latency", _LATENCY)
+    return {
+        "rules": tuple(dict(r) for r in _tables(data.get("rules", []), "rules", _RULE)),
+        "chaos": tuple(_build(ChaosEntry, c, f"chaos[{i}]") for i, c in enumerate(chaos)),
+        "latency": tuple(_build(LatencyEntry, e, f"latency[{i}]") for i, e in enumerate(latency)),
+    }
+
+
+def _webhooks(data: Mapping[str, Any]) -> dict[str, Any]:
+    if "webhooks" not in data:
+        return {}
+    hooks = _table(data["webhooks"], "webhooks")
+    _check_keys(hooks, _WEBHOOKS, "webhooks")
+    return {
+        f"webhook_{name}": tuple(value) if name == "backoff" else value
+        for name, value in hooks.items()
+    }
 
 
 def _build(kind: type[Any], values: Mapping[str, Any], where: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Contract
+from contracts import Contract, TimeStyle
 from mockserver.engine import Refusal
 
 
@@ -32,8 +32,17 @@ def json_response(
     return Response(data, status, headers=dict(headers or {}), media_type="application/json")
 
 
-def iso_utc(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+def format_time(style: TimeStyle, epoch: float | None) -> Any:
+    """`epoch` written as a provider writes times (None stays None)."""
+    if epoch is None:
+        return None
+    if style == "epoch-seconds":
+        return int(epoch)
+    millis = round(epoch * 1000)
+    if style == "epoch-millis":
+        return millis
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000))
+    return stamp + ("Z" if style == "iso-seconds" else f".{millis % 1000:03d}Z")
 
 
 def render_refusal(
@@ -41,7 +50,8 @@ def render_refusal(
 ) -> Response:
     """The contract's answer to `refusal`; `context` (path parameters) fills what it does not."""
     case = contract.error_case(refusal.case)
-    fields = {"reset_at": iso_utc(now + 60), **(context or {}), **refusal.fields}
+    reset_at = format_time("iso-seconds", now + 60)  # Segmind's rate-limit header
+    fields = {"reset_at": reset_at, **(context or {}), **refusal.fields}
     body, headers = case.render(refusal.message, named=refusal.named, **fields)
     if case.content_type == "application/json":
         return json_response(body, case.status, headers)

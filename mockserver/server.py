@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from mockserver.admin import AdminPolicy
+from mockserver.admin_policy import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
 from mockserver.engine import Emulator
 

@@ -8,27 +8,14 @@ so both go through a `View`.
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any, Literal
 
-from contracts import Contract, TimeStyle
+from contracts import Contract
 from mockserver.engine import Emulator, Job, MediaRef
 from mockserver.media_route import image_bytes
+from mockserver.responses import format_time
 
 InlineForm = Literal["data-uri", "base64"]
-
-
-def format_time(style: TimeStyle, epoch: float | None) -> Any:
-    """`epoch` written as the provider writes times (None stays None)."""
-    if epoch is None:
-        return None
-    if style == "epoch-seconds":
-        return int(epoch)
-    millis = round(epoch * 1000)
-    if style == "epoch-millis":
-        return millis
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000))
-    return f"{stamp}.{millis % 1000:03d}Z"
 
 
 class View:

@@ -18,6 +18,7 @@ from mockserver.engine.errors import MockUsageError, UnknownScenario
 from mockserver.engine.scenarios import (
     Choice,
     RequestFacts,
+    RuleMatch,
     ScenarioRule,
     ScenarioRules,
     is_job_scenario,
@@ -26,7 +27,7 @@ from mockserver.engine.scenarios import (
 )
 
 DEFAULT_CHOICE = Choice("success", "default")
-_Entry = TypeVar("_Entry", ChaosEntry, LatencyEntry)
+_Entry = TypeVar("_Entry", ChaosEntry, LatencyEntry, RuleMatch)
 
 
 def _entry(kind: type[_Entry], given: Mapping[str, Any], what: str) -> _Entry:
@@ -78,36 +79,15 @@ class Director:
                 f"not {operation!r}"
             )
 
-    def queue(
-        self,
-        scenario: str,
-        *,
-        provider: str | None = None,
-        operation: str | None = None,
-        model: str | None = None,
-        key: str | None = None,
-        prompt: str | None = None,
-        times: int | None = 1,
-        expires_in: float | None = None,
-    ) -> ScenarioRule:
-        self.check(scenario, provider, operation)
-        if expires_in is not None and (
-            isinstance(expires_in, bool)
-            or not isinstance(expires_in, (int, float))
-            or expires_in <= 0
-        ):
-            raise MockUsageError(f"expires_in must be positive seconds, got {expires_in!r}")
-        expires_at = None if expires_in is None else self.clock.now() + expires_in
-        return self.rules.add(
-            scenario,
-            provider=provider,
-            operation=operation,
-            model=model,
-            key=key,
-            prompt=prompt,
-            times=times,
-            expires_at=expires_at,
-        )
+    def queue(self, scenario: str, **match: Any) -> ScenarioRule:
+        """Queue a rule: `match` holds RuleMatch's fields (provider, ..., expires_in)."""
+        if not isinstance(scenario, str):
+            raise MockUsageError(f"'scenario' must be a scenario name, got {scenario!r}")
+        rule = _entry(RuleMatch, match, "rule")
+        self.check(scenario, rule.provider, rule.operation)
+        seconds = rule.expires_in
+        expires_at = None if seconds is None else self.clock.now() + seconds
+        return self.rules.add(scenario, rule, expires_at)
 
     def set_chaos(self, entries: Iterable[ChaosEntry | Mapping[str, Any]]) -> None:
         checked = []

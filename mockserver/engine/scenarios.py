@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from contracts import NETWORK_SCENARIOS, OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Contract
@@ -46,37 +46,70 @@ class RequestFacts:
     prompt: str | None = None
 
 
-@dataclass(slots=True)
-class ScenarioRule:
-    id: str
-    scenario: str
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """What a queued rule matches and how often: the fields a user gives (the Python
+    API, the admin API and the config file all take exactly these)."""
+
     provider: str | None = None
     operation: str | None = None
     model: str | None = None
     key: str | None = None
+    # A regex searched in the prompt.
     prompt: str | None = None
+    # How many matching requests play the scenario (None: until the rule is removed).
     times: int | None = 1
+    # Seconds on the emulator clock until the rule lapses.
+    expires_in: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise MockUsageError(f"'{name}' must be a string")
+        times = self.times
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
+            raise MockUsageError(f"'times' must be an integer or null, got {times!r}")
+        if times is not None and times < 1:
+            raise MockUsageError(f"times must be a positive integer or None, got {times!r}")
+        seconds = self.expires_in
+        number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+        if seconds is not None and (not number or not 0 < seconds < float("inf")):
+            raise MockUsageError(f"expires_in must be positive seconds, got {seconds!r}")
+
+
+_TEXT_FIELDS = ("provider", "operation", "model", "key", "prompt")
+# Every field of a rule as users write it: the scenario, then what it matches.
+RULE_FIELDS = ("scenario", *(f.name for f in fields(RuleMatch)))
+
+
+@dataclass(slots=True)
+class ScenarioRule:
+    id: str
+    scenario: str
+    match: RuleMatch
     expires_at: float | None = None
     used: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.prompt is not None:
+        if self.match.prompt is not None:
             try:
-                self._pattern = re.compile(self.prompt)
+                self._pattern = re.compile(self.match.prompt)
             except re.error as exc:
                 raise MockUsageError(
-                    f"prompt pattern {self.prompt!r} is not a regex: {exc}"
+                    f"prompt pattern {self.match.prompt!r} is not a regex: {exc}"
                 ) from None
 
     def matches(self, facts: RequestFacts, now: float) -> bool:
         if self.expires_at is not None and now >= self.expires_at:
             return False
+        match = self.match
         for wanted, seen in (
-            (self.provider, facts.provider),
-            (self.operation, facts.operation),
-            (self.model, facts.model),
-            (self.key, facts.key),
+            (match.provider, facts.provider),
+            (match.operation, facts.operation),
+            (match.model, facts.model),
+            (match.key, facts.key),
         ):
             if wanted is not None and wanted != seen:
                 return False
@@ -85,19 +118,21 @@ class ScenarioRule:
         return True
 
     @property
+    def times(self) -> int | None:
+        return self.match.times
+
+    @property
     def exhausted(self) -> bool:
         return self.times is not None and self.used >= self.times
 
     def to_dict(self) -> dict[str, Any]:
+        match = {f.name: getattr(self.match, f.name) for f in fields(RuleMatch)}
+        del match["expires_in"]
         return {
             "id": self.id,
             "scenario": self.scenario,
-            "provider": self.provider,
-            "operation": self.operation,
-            "model": self.model,
-            "key": key_hint(self.key),
-            "prompt": self.prompt,
-            "times": self.times,
+            **match,
+            "key": key_hint(self.match.key),
             "used": self.used,
             "remaining": None if self.times is None else self.times - self.used,
             "expires_at": self.expires_at,
@@ -111,33 +146,8 @@ class ScenarioRules:
         self._rules: list[ScenarioRule] = []
         self._next_id = 0
 
-    def add(
-        self,
-        scenario: str,
-        *,
-        provider: str | None = None,
-        operation: str | None = None,
-        model: str | None = None,
-        key: str | None = None,
-        prompt: str | None = None,
-        times: int | None = 1,
-        expires_at: float | None = None,
-    ) -> ScenarioRule:
-        if times is not None and (
-            isinstance(times, bool) or not isinstance(times, int) or times < 1
-        ):
-            raise MockUsageError(f"times must be a positive integer or None, got {times!r}")
-        rule = ScenarioRule(
-            f"rule-{self._next_id + 1}",
-            scenario,
-            provider,
-            operation,
-            model,
-            key,
-            prompt,
-            times,
-            expires_at,
-        )
+    def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule:
+        rule = ScenarioRule(f"rule-{self._next_id + 1}", scenario, match, expires_at)
         self._next_id += 1
         self._rules.append(rule)
         return rule
