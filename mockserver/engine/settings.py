@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
-from contracts import CONTRACTS, Contract
+from contracts import CONTRACTS, Contract, freeze
 from mockserver.engine.accounts import DEFAULT_BALANCE
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.errors import MockUsageError
@@ -65,62 +66,8 @@ class Settings:
     webhook_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise MockUsageError(f"seed must be an integer, got {self.seed!r}")
-        try:
-            check_profile(self.profile)
-        except ValueError as exc:
-            raise MockUsageError(str(exc)) from None
-        unknown = [p for p in self.providers if p not in CONTRACTS]
-        if unknown:
-            raise MockUsageError(
-                f"unknown provider(s) {', '.join(unknown)}; known: {', '.join(CONTRACTS)}"
-            )
-        for name in _COUNTS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise MockUsageError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("sync_timeout", "webhook_timeout"):
-            _seconds(name, getattr(self, name), positive=True)
-        _seconds("slow_response_interval", self.slow_response_interval)
-        if isinstance(self.webhook_backoff, (str, bytes)) or not self.webhook_backoff:
-            raise MockUsageError(
-                f"webhook_backoff must be a list of seconds, got {self.webhook_backoff!r}"
-            )
-        for value in self.webhook_backoff:
-            _seconds("webhook_backoff", value)
-        for name in ("allowed_hosts", "admin_hosts"):
-            hosts = getattr(self, name)
-            if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
-                raise MockUsageError(f"{name} must be a list of host names, got {hosts!r}")
-            object.__setattr__(self, name, tuple(hosts))
-        for name in ("admin_token", "media_secret"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value):
-                raise MockUsageError(f"{name} must be a non-empty string, got {value!r}")
-        object.__setattr__(self, "chaos", tuple(self.chaos))
-        object.__setattr__(self, "latency", tuple(self.latency))
-        object.__setattr__(self, "rules", tuple(self.rules))
-        for provider, values in self.limits.items():
-            unknown = sorted(set(values) - {"concurrent", "per_hour"})
-            if unknown:
-                raise MockUsageError(
-                    f"limits for {provider}: unknown key(s) {', '.join(unknown)}; "
-                    "use concurrent and per_hour"
-                )
-            for name, value in values.items():
-                if not isinstance(value, int) or value < 1:
-                    raise MockUsageError(f"limits.{provider}.{name} must be a positive integer")
-        object.__setattr__(self, "webhook_backoff", tuple(self.webhook_backoff))
-        object.__setattr__(
-            self, "default_balance", to_amount(self.default_balance, "default_balance")
-        )
-        for name in ("keys", "balances", "prices"):
-            table = {
-                provider: {k: to_amount(v, f"{name}.{provider}.{k}") for k, v in values.items()}
-                for provider, values in getattr(self, name).items()
-            }
-            object.__setattr__(self, name, table)
+        for name, check in _CHECKS.items():
+            object.__setattr__(self, name, check(name, getattr(self, name)))
         self._check_per_provider()
 
     def _check_per_provider(self) -> None:
@@ -146,18 +93,39 @@ class Settings:
             effective_retention(CONTRACTS[provider], self)
 
 
-_COUNTS = (
-    "journal_size",
-    "max_body_bytes",
-    "journal_body_bytes",
-    "journal_header_bytes",
-    "webhook_attempts",
-)
 # An hour: longer than any real call waits, short enough that a sleep cannot overflow.
 MAX_SECONDS = 3600.0
 
 
-def _seconds(name: str, value: Any, *, positive: bool = False) -> None:
+def _integer(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MockUsageError(f"{name} must be an integer, got {value!r}")
+    return value
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise MockUsageError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _profile(name: str, value: Any) -> str:
+    try:
+        return check_profile(value)
+    except ValueError as exc:
+        raise MockUsageError(str(exc)) from None
+
+
+def _providers(name: str, value: Any) -> tuple[str, ...]:
+    unknown = [p for p in value if p not in CONTRACTS]
+    if unknown:
+        raise MockUsageError(
+            f"unknown provider(s) {', '.join(unknown)}; known: {', '.join(CONTRACTS)}"
+        )
+    return tuple(value)
+
+
+def _seconds(name: str, value: Any, *, positive: bool = False) -> float:
     """A finite number of seconds, not negative (or above zero), at most MAX_SECONDS."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     low_ok = ok and (value > 0 if positive else value >= 0)
@@ -167,6 +135,107 @@ def _seconds(name: str, value: Any, *, positive: bool = False) -> None:
             f"{name} must be a number of seconds {bound} and at most {MAX_SECONDS:.0f}, "
             f"got {value!r}"
         )
+    return float(value) if isinstance(value, float) else value
+
+
+def _positive_seconds(name: str, value: Any) -> float:
+    return _seconds(name, value, positive=True)
+
+
+def _backoff(name: str, value: Any) -> tuple[float, ...]:
+    if isinstance(value, (str, bytes)) or not value:
+        raise MockUsageError(f"{name} must be a list of seconds, got {value!r}")
+    return tuple(_seconds(name, seconds) for seconds in value)
+
+
+def _hosts(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(h, str) and h for h in value):
+        raise MockUsageError(f"{name} must be a list of host names, got {value!r}")
+    return tuple(value)
+
+
+def _secret(name: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise MockUsageError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_flag(name: str, value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise MockUsageError(f"{name} must be true, false or unset, got {value!r}")
+    return value
+
+
+def _entries(name: str, value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _amount(name: str, value: Any) -> Decimal:
+    return to_amount(value, name)
+
+
+def _amounts(name: str, value: Any) -> Mapping[str, Mapping[str, Decimal]]:
+    """Per provider, key (or model) -> an amount."""
+    return freeze(  # type: ignore[no-any-return]
+        {
+            provider: {k: to_amount(v, f"{name}.{provider}.{k}") for k, v in values.items()}
+            for provider, values in value.items()
+        }
+    )
+
+
+def _limits(name: str, value: Any) -> Mapping[str, Mapping[str, int]]:
+    for provider, values in value.items():
+        unknown = sorted(set(values) - {"concurrent", "per_hour"})
+        if unknown:
+            raise MockUsageError(
+                f"limits for {provider}: unknown key(s) {', '.join(unknown)}; "
+                "use concurrent and per_hour"
+            )
+        for key, number in values.items():
+            if not isinstance(number, int) or number < 1:
+                raise MockUsageError(f"limits.{provider}.{key} must be a positive integer")
+    return freeze(value)  # type: ignore[no-any-return]
+
+
+def _frozen(name: str, value: Any) -> Any:
+    return freeze(value)
+
+
+# Each field's own check, which answers the value as kept; fields that depend on the
+# served contracts (durations, retention, per-provider tables) are checked after.
+_CHECKS: Mapping[str, Callable[[str, Any], Any]] = MappingProxyType(
+    {
+        "seed": _integer,
+        "profile": _profile,
+        "providers": _providers,
+        "journal_size": _count,
+        "max_body_bytes": _count,
+        "journal_body_bytes": _count,
+        "journal_header_bytes": _count,
+        "webhook_attempts": _count,
+        "sync_timeout": _positive_seconds,
+        "webhook_timeout": _positive_seconds,
+        "slow_response_interval": _seconds,
+        "webhook_backoff": _backoff,
+        "allowed_hosts": _hosts,
+        "admin_hosts": _hosts,
+        "admin_token": _secret,
+        "media_secret": _secret,
+        "enforce_limits": _optional_flag,
+        "chaos": _entries,
+        "latency": _entries,
+        "rules": _frozen,
+        "limits": _limits,
+        "default_balance": _amount,
+        "keys": _amounts,
+        "balances": _amounts,
+        "prices": _amounts,
+        "webhook_keys": _frozen,
+        "durations": _frozen,
+        "retention": _frozen,
+    }
+)
 
 
 def to_amount(value: Any, what: str = "amount") -> Decimal:
