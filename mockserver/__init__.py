@@ -14,15 +14,28 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.engine import (
     PROFILES,
+    Delivery,
+    Job,
+    JournalEntry,
     ManualClock,
-    MockError,
-    MockUsageError,
-    Refusal,
+    RuleMatch,
+    ScenarioRule,
     Settings,
     SystemClock,
-    UnknownScenario,
 )
 from mockserver.engine.emulator import Emulator
+from mockserver.engine.errors import (
+    ConfigError,
+    InputImageError,
+    JournalMismatch,
+    MockError,
+    MockSignal,
+    MockUsageError,
+    NotIntercepted,
+    Refusal,
+    ServeError,
+    UnknownScenario,
+)
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp, create_app
@@ -30,13 +43,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROFILES",
+    "ConfigError",
+    "Delivery",
     "Emulator",
+    "InputImageError",
+    "Job",
+    "JournalEntry",
+    "JournalMismatch",
     "LiveServer",
     "ManualClock",
     "MockApp",
     "MockError",
+    "MockSignal",
     "MockUsageError",
+    "NotIntercepted",
     "Refusal",
+    "RuleMatch",
+    "ScenarioRule",
+    "ServeError",
     "Settings",
     "SystemClock",
     "UnknownScenario",

@@ -22,7 +22,8 @@ from contracts.openapi import openapi_document
 from mockserver.admin_openapi import ADMIN_OPENAPI
 from mockserver.bodies import parse_json
 from mockserver.engine import PROFILES, MockUsageError, Refusal
-from mockserver.engine.journal import FILTERS, JournalMismatch
+from mockserver.engine.errors import JournalMismatch
+from mockserver.engine.journal import FILTERS
 from mockserver.engine.scenarios import RULE_FIELDS
 from mockserver.responses import json_response
 

@@ -37,10 +37,11 @@ from mockserver.engine import (
     Refusal,
     format_amount,
 )
+from mockserver.engine.errors import NetworkFault
 from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
 from mockserver.engine.journal import bounded, key_fingerprint, key_hint, masked
 from mockserver.engine.scenarios import RequestFacts
-from mockserver.faults import AFTER_HANDLING, NetworkFault
+from mockserver.faults import AFTER_HANDLING
 from mockserver.view import View
 
 # A webhook's body and headers for a job in a phase, rendered when the delivery is due.

@@ -96,7 +96,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     from mockserver.config import ConfigError
-    from mockserver.server import ServeError, serve
+    from mockserver.engine.errors import ServeError
+    from mockserver.server import serve
 
     try:
         emulator = Emulator(_settings(args))

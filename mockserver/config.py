@@ -59,6 +59,7 @@ from typing import Any
 
 from mockserver.engine import MockUsageError, Settings
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
+from mockserver.engine.errors import ConfigError
 from mockserver.engine.scenarios import RULE_FIELDS
 
 if sys.version_info >= (3, 11):
@@ -85,10 +86,6 @@ _LATENCY = {f.name for f in fields(LatencyEntry)}
 _WEBHOOKS = {
     f.name.removeprefix("webhook_") for f in fields(Settings) if f.name.startswith("webhook_")
 }
-
-
-class ConfigError(MockUsageError):
-    pass
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:

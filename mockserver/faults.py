@@ -27,14 +27,6 @@ AFTER_HANDLING = frozenset({"truncated-body", "slow-response"})
 _CHUNK = 16
 
 
-class NetworkFault(Exception):
-    """Raised where a request's scenario turns out to be a network fault."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        super().__init__(name)
-
-
 def transport_of(send: Send) -> Any:
     """uvicorn's transport behind `send`, or None (another server, or in-process)."""
     cycle = getattr(send, "__self__", None)

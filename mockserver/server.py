@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING, Any
 from mockserver.admin_policy import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
 from mockserver.engine import Emulator
+from mockserver.engine.errors import ServeError
 
 if TYPE_CHECKING:
     import uvicorn
 
 # Real seconds open requests (a `hang` fault, a slow sync call) get once asked to stop.
 GRACE_SECONDS = 1
-
-
-class ServeError(RuntimeError):
-    pass
 
 
 def is_loopback(host: str) -> bool:

@@ -19,7 +19,8 @@ from starlette.types import Receive, Scope, Send
 from contracts import Contract, Operation
 from mockserver.call import Call
 from mockserver.engine import Emulator, JournalEntry, MockUsageError, Refusal
-from mockserver.faults import FaultResponse, NetworkFault
+from mockserver.engine.errors import NetworkFault
+from mockserver.faults import FaultResponse
 from mockserver.responses import render_refusal
 
 log = logging.getLogger("mockserver")

@@ -13,17 +13,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mockserver.engine import Delivery, Job, JournalEntry, ScenarioRule
+    from mockserver.engine.errors import JournalMismatch, NotIntercepted, Runaway
     from pytest_plugin._controller import GrokMock
-    from pytest_plugin._fence import NotIntercepted
     from pytest_plugin.adapters import AdapterOptions, ImageRequest, adapter_contract
     from pytest_plugin.receiver import ReceivedWebhook, WebhookReceiver
 
 __all__ = [
     "AdapterOptions",
+    "Delivery",
     "GrokMock",
     "ImageRequest",
+    "Job",
+    "JournalEntry",
+    "JournalMismatch",
     "NotIntercepted",
     "ReceivedWebhook",
+    "Runaway",
+    "ScenarioRule",
     "WebhookReceiver",
     "adapter_contract",
 ]
@@ -33,7 +40,13 @@ _LAZY = {
     "ImageRequest": "pytest_plugin.adapters",
     "adapter_contract": "pytest_plugin.adapters",
     "GrokMock": "pytest_plugin._controller",
-    "NotIntercepted": "pytest_plugin._fence",
+    "NotIntercepted": "mockserver.engine.errors",
+    "JournalMismatch": "mockserver.engine.errors",
+    "Runaway": "mockserver.engine.errors",
+    "Delivery": "mockserver.engine",
+    "Job": "mockserver.engine",
+    "JournalEntry": "mockserver.engine",
+    "ScenarioRule": "mockserver.engine",
     "ReceivedWebhook": "pytest_plugin.receiver",
     "WebhookReceiver": "pytest_plugin.receiver",
 }

@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.engine import JournalEntry
+from mockserver.engine.errors import Runaway
 from pytest_plugin._controller import GrokMock
 
 # How long (wall time) one adapter call may take before the checks stop waiting for it.
 WALL_LIMIT = 60.0
 # Requests at one instant of virtual time before a loop counts as spinning.
 _SPIN_LIMIT = 50
-
-
-class Runaway(BaseException):
-    """Raised inside an adapter that would not stop on its own."""
 
 
 @dataclass

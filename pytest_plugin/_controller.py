@@ -12,7 +12,8 @@ from typing import Any, SupportsIndex
 from contracts import CONTRACTS
 from mockserver import Emulator
 from mockserver.engine import Job, JournalEntry, ScenarioRule
-from mockserver.engine.journal import Journal, JournalMismatch
+from mockserver.engine.errors import JournalMismatch
+from mockserver.engine.journal import Journal
 from mockserver.engine.webhooks import Delivery
 
 __all__ = ["GrokMock"]

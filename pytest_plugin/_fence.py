@@ -32,6 +32,8 @@ from types import FrameType, ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.engine.errors import NotIntercepted
+
 __all__ = ["NotIntercepted", "fail_closed"]
 
 _MARK = "_grok_mock_fence"
@@ -54,10 +56,6 @@ _LIBRARIES = (
     ("websockets", "websockets"),
 )
 _SERVED_BY = {"httpx": "respx", "httpx2": "respx", "requests": "responses"}
-
-
-class NotIntercepted(BaseException):
-    """A client the in-process fixture does not serve tried to reach a real provider host."""
 
 
 def _missing(module: str) -> bool:

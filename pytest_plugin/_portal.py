@@ -16,6 +16,7 @@ from urllib.parse import unquote
 import httpx
 
 from mockserver.app import MockApp
+from mockserver.engine.errors import InProcessFault
 from mockserver.faults import FAULT
 
 T = TypeVar("T")
@@ -140,66 +141,23 @@ async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
-class InProcessFault(Exception):
-    """A network fault with no socket to act on: each client library gets its own error."""
-
-    def __init__(self, fault: dict[str, Any]) -> None:
-        self.name: str = fault["name"]
-        self.full: int = fault.get("length", 0)
-        self.half = self.full // 2
-        super().__init__(self.name)
-
-    def for_httpx(self, request: httpx.Request) -> Exception:
-        """What httpx raises for this fault over a real socket."""
-        if self.name == "disconnect":
-            return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
-        if self.name in ("empty-response", "garbage-response"):
-            return httpx.RemoteProtocolError(_NO_ANSWER, request=request)
-        if self.name == "truncated-body":
-            return httpx.RemoteProtocolError(self._cut(), request=request)
-        return httpx.ReadTimeout("timed out", request=request)
-
-    def for_httpcore2(self) -> Exception:
-        """What httpcore2 raises, which httpx2 (the openai SDK) turns into its own error."""
-        import httpcore2
-
-        if self.name == "disconnect":
-            return httpcore2.ReadError("[Errno 104] Connection reset by peer")
-        if self.name in ("empty-response", "garbage-response"):
-            return httpcore2.RemoteProtocolError(_NO_ANSWER)
-        if self.name == "truncated-body":
-            return httpcore2.RemoteProtocolError(self._cut())
-        return httpcore2.ReadTimeout("timed out")
-
-    def for_requests(self, url: str) -> Exception:
-        """What requests raises, with the urllib3 and http.client errors it wraps."""
-        import http.client
-
-        import requests
-        from urllib3.exceptions import ProtocolError
-
-        if self.name == "disconnect":
-            reset = ConnectionResetError(104, "Connection reset by peer")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", reset))
-        if self.name == "empty-response":
-            gone = http.client.RemoteDisconnected("Remote end closed connection without response")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", gone))
-        if self.name == "garbage-response":
-            line = http.client.BadStatusLine("garbage")
-            return requests.ConnectionError(ProtocolError("Connection aborted.", line))
-        if self.name == "truncated-body":
-            missing = self.full - self.half
-            read = http.client.IncompleteRead(b"", missing)
-            read_so_far = f"{self.half} bytes read, {missing} more expected"
-            message = f"Connection broken: IncompleteRead({read_so_far})"
-            return requests.exceptions.ChunkedEncodingError(ProtocolError(message, read))
-        return requests.exceptions.ReadTimeout(f"{url}: Read timed out.")
-
-    def _cut(self) -> str:
-        return (
-            "peer closed connection without sending complete message body "
-            f"(received {self.half} bytes, expected {self.full})"
-        )
+def httpx_error(fault: InProcessFault, request: httpx.Request) -> Exception:
+    """What httpx raises for this fault over a real socket."""
+    if fault.name == "disconnect":
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    if fault.name in ("empty-response", "garbage-response"):
+        return httpx.RemoteProtocolError(NO_ANSWER, request=request)
+    if fault.name == "truncated-body":
+        return httpx.RemoteProtocolError(cut(fault), request=request)
+    return httpx.ReadTimeout("timed out", request=request)
 
 
-_NO_ANSWER = "Server disconnected without sending a response."
+def cut(fault: InProcessFault) -> str:
+    """httpcore's words for a body cut short (httpx and httpx2 alike)."""
+    return (
+        "peer closed connection without sending complete message body "
+        f"(received {fault.half} bytes, expected {fault.full})"
+    )
+
+
+NO_ANSWER = "Server disconnected without sending a response."

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 
 from mockserver.app import MockApp
+from mockserver.engine.errors import InProcessFault
 from pytest_plugin._guards import check_guards
-from pytest_plugin._portal import InProcessFault, Portal, call_app
+from pytest_plugin._portal import Portal, call_app
 
 
 def requests_mock(
@@ -40,7 +41,7 @@ def requests_mock(
         try:
             response = portal.run(call_app(app, request))
         except InProcessFault as fault:
-            raise fault.for_requests(prepared.url) from None
+            raise _requests_error(fault, prepared.url) from None
         merged: dict[str, str] = {}
         for name, value in response.headers.multi_items():
             merged[name] = f"{merged[name]}, {value}" if name in merged else value
@@ -55,3 +56,28 @@ def requests_mock(
     else:
         mock.add_passthru(re.compile(rf"^(?!https?://({names})(:\d+)?(/|\?|$))"))
     return mock
+
+
+def _requests_error(fault: InProcessFault, url: str) -> Exception:
+    """What requests raises, with the urllib3 and http.client errors it wraps."""
+    import http.client
+
+    import requests
+    from urllib3.exceptions import ProtocolError
+
+    if fault.name == "disconnect":
+        reset = ConnectionResetError(104, "Connection reset by peer")
+        return requests.ConnectionError(ProtocolError("Connection aborted.", reset))
+    if fault.name == "empty-response":
+        gone = http.client.RemoteDisconnected("Remote end closed connection without response")
+        return requests.ConnectionError(ProtocolError("Connection aborted.", gone))
+    if fault.name == "garbage-response":
+        line = http.client.BadStatusLine("garbage")
+        return requests.ConnectionError(ProtocolError("Connection aborted.", line))
+    if fault.name == "truncated-body":
+        missing = fault.full - fault.half
+        read = http.client.IncompleteRead(b"", missing)
+        read_so_far = f"{fault.half} bytes read, {missing} more expected"
+        message = f"Connection broken: IncompleteRead({read_so_far})"
+        return requests.exceptions.ChunkedEncodingError(ProtocolError(message, read))
+    return requests.exceptions.ReadTimeout(f"{url}: Read timed out.")

@@ -17,8 +17,9 @@ from respx.mocks import HTTPCoreMocker, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from mockserver.app import MockApp
+from mockserver.engine.errors import InProcessFault
 from pytest_plugin._guards import check_guards, is_loopback
-from pytest_plugin._portal import InProcessFault, Portal, call_app
+from pytest_plugin._portal import NO_ANSWER, Portal, call_app, cut, httpx_error
 
 _HTTPCORE2 = "grok-mock-httpcore2"
 _HTTPCORE2_TARGETS = (
@@ -89,8 +90,8 @@ class Interceptor(respx.MockRouter):
 
     def _error(self, fault: InProcessFault, request: httpx.Request) -> Exception:
         if self.using == _HTTPCORE2:
-            return fault.for_httpcore2()
-        return fault.for_httpx(request)
+            return _httpcore2_error(fault)
+        return httpx_error(fault, request)
 
     def _elsewhere(self, request: httpx.Request) -> Exception:
         if self._strict and not is_loopback(request.url.host):
@@ -120,3 +121,16 @@ def routers(
             Interceptor(app, portal, hosts, strict=strict, using=_httpcore2_mocker(), guards=guards)
         )
     return found
+
+
+def _httpcore2_error(fault: InProcessFault) -> Exception:
+    """What httpcore2 raises, which httpx2 (the openai SDK) turns into its own error."""
+    import httpcore2
+
+    if fault.name == "disconnect":
+        return httpcore2.ReadError("[Errno 104] Connection reset by peer")
+    if fault.name in ("empty-response", "garbage-response"):
+        return httpcore2.RemoteProtocolError(NO_ANSWER)
+    if fault.name == "truncated-body":
+        return httpcore2.RemoteProtocolError(cut(fault))
+    return httpcore2.ReadTimeout("timed out")

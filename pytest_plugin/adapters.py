@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.engine.errors import AdapterContractError
+
 try:
     from pytest_plugin._adapter_cases import NEUTRAL_FIELDS, ImageRequest
 except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subprocess
@@ -65,8 +67,8 @@ class AdapterOptions:
     api_key: str = "grok-mock-adapter-key"
 
 
-def _fail(message: str) -> TypeError:
-    return TypeError(f"adapter_contract: {message}")
+def _fail(message: str) -> AdapterContractError:
+    return AdapterContractError(f"adapter_contract: {message}")
 
 
 def _check_number(name: str, value: Any, *, integer: bool = False) -> None:

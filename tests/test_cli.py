@@ -18,6 +18,9 @@ from segmind import SegmindClient
 
 from tests.conftest import decode
 
+# Every test here starts the CLI as a real process.
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).parent / "grok-mock"
 
 

@@ -20,6 +20,7 @@ def _tool(name: str) -> str:
     return found
 
 
+@pytest.mark.slow  # each is a process (a cold mypy run takes a while)
 @pytest.mark.parametrize(
     "command",
     [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]],

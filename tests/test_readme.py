@@ -49,6 +49,7 @@ def test_the_fidelity_notes_are_the_contracts(provider: str) -> None:
     assert section(f"notes:{provider}") == notes(provider)
 
 
+@pytest.mark.slow
 def test_the_announced_urls_are_as_documented(server: Served) -> None:
     documented = next(body for lang, body in FENCE.findall(README) if "segmind    http" in body)
     assert server.banner == documented.replace(DOC_ORIGIN, server.origin).strip()
@@ -66,6 +67,7 @@ def test_the_ci_script_runs_the_readme_test_command() -> None:
     [b for b in blocks("bash") if b.startswith("# expect:")],
     ids=lambda b: b.split("\n")[1][:40],
 )
+@pytest.mark.slow
 def test_each_curl_recipe_answers_as_documented(server: Served, recipe: str) -> None:
     expected = [int(code) for code in recipe.split("\n", 1)[0].split(":", 1)[1].split()]
     shows = re.findall(r"^# shows: (.+)$", recipe, re.M)
@@ -85,6 +87,7 @@ EXAMPLES = [b for b in blocks("python") if not b.startswith("# test file")]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda b: b.strip().split("\n")[0][:40])
+@pytest.mark.slow
 def test_each_python_example_runs(server: Served, example: str) -> None:
     code = example.replace(DOC_ORIGIN, server.origin)
     exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
@@ -96,6 +99,7 @@ def _test_file_id(block: str) -> str:
 
 
 @pytest.mark.parametrize("test_file", TEST_FILES, ids=_test_file_id)
+@pytest.mark.slow
 def test_each_plugin_example_passes(pytester: pytest.Pytester, test_file: str) -> None:
     pytester.syspathinsert(Path(__file__).resolve().parents[1] / "examples" / "adapters")
     pytester.makepyfile(test_file)

@@ -6,13 +6,20 @@ from __future__ import annotations
 from mockserver.engine.accounts import Account, Accounts
 from mockserver.engine.clock import DEFAULT_EPOCH, Clock, ManualClock, SystemClock
 from mockserver.engine.emulator import Emulator, MediaRequest, format_amount
-from mockserver.engine.errors import MockError, MockUsageError, Refusal, UnknownScenario
+from mockserver.engine.errors import (
+    JournalMismatch,
+    MockError,
+    MockUsageError,
+    Refusal,
+    UnknownScenario,
+)
 from mockserver.engine.jobs import Job, MediaPlan, Outcome
 from mockserver.engine.journal import Journal, JournalEntry
 from mockserver.engine.lifecycle import PROFILES
 from mockserver.engine.media import MediaRef
-from mockserver.engine.scenarios import Choice, ScenarioRule
+from mockserver.engine.scenarios import Choice, RuleMatch, ScenarioRule
 from mockserver.engine.settings import Settings
+from mockserver.engine.webhooks import Delivery
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -21,10 +28,12 @@ __all__ = [
     "Accounts",
     "Choice",
     "Clock",
+    "Delivery",
     "Emulator",
     "Job",
     "Journal",
     "JournalEntry",
+    "JournalMismatch",
     "ManualClock",
     "MediaPlan",
     "MediaRef",
@@ -33,6 +42,7 @@ __all__ = [
     "MockUsageError",
     "Outcome",
     "Refusal",
+    "RuleMatch",
     "ScenarioRule",
     "Settings",
     "SystemClock",

@@ -23,6 +23,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
+from mockserver.engine.errors import InputImageError
+
 LABEL_BYTES = 96
 _PLACEHOLDER = b"grok-imagine-mock:" + b"~" * (LABEL_BYTES - len(b"grok-imagine-mock:"))
 _PALETTES = (
@@ -40,10 +42,6 @@ _DATA_URI = re.compile(
     r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*),(?P<data>.*)$", re.S
 )
 _INPUT_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
-
-
-class InputImageError(ValueError):
-    """A client-supplied image that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,18 +15,13 @@ from urllib.parse import urlsplit
 
 from contracts import is_http_url
 from mockserver.engine.emulator import Emulator
-from mockserver.engine.errors import MockError
-from mockserver.engine.imaging import ImageInfo, InputImageError, decode_inline, inspect
-from mockserver.engine.outbound import OutboundFailed, OutboundRefused
+from mockserver.engine.errors import InputImageError, NotFetched, OutboundFailed, OutboundRefused
+from mockserver.engine.imaging import ImageInfo, decode_inline, inspect
 
 __all__ = ["ImageInfo", "InputImageError", "NotFetched", "input_image"]
 
 FETCH_LIMIT = 20 * 1024 * 1024
 _FETCH_TIMEOUT = 5.0
-
-
-class NotFetched(MockError):
-    """A URL the emulator may not fetch (not loopback, not allow-listed)."""
 
 
 @lru_cache(maxsize=16)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockserver.engine.errors import JournalMismatch
+
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "ocp-apim-subscription-key", "cookie", "x-admin-token"}
 )
@@ -137,10 +139,6 @@ class JournalEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class JournalMismatch(AssertionError):
-    """The journal does not hold the expected requests; the message shows the near misses."""
 
 
 # What a journal query can filter on.

@@ -12,15 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from mockserver.engine.errors import MockError
+from mockserver.engine.errors import OutboundFailed, OutboundRefused
 
-
-class OutboundRefused(MockError):
-    """The fence would not let this request out; nothing was sent."""
-
-
-class OutboundFailed(MockError):
-    """The peer could not be reached, timed out or did not speak HTTP."""
+__all__ = ["Outbound", "OutboundFailed", "OutboundRefused", "Reply"]
 
 
 @dataclass(frozen=True, slots=True)

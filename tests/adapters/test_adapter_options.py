@@ -42,23 +42,27 @@ class AsyncXai:
         raise AssertionError("unreachable")
 
 
-TestAsyncAdapter = adapter_contract(
-    "xai",
-    AsyncXai,
-    lambda adapter, request: adapter.generate(request),
-    retries=2,
-    min_backoff=1.0,
-    max_wait=1000,
+TestAsyncAdapter = pytest.mark.slow(
+    adapter_contract(
+        "xai",
+        AsyncXai,
+        lambda adapter, request: adapter.generate(request),
+        retries=2,
+        min_backoff=1.0,
+        max_wait=1000,
+    )
 )
-TestLiveServer = adapter_contract(
-    "segmind",
-    SegmindImages,
-    everything,
-    retries=3,
-    min_backoff=1.0,
-    min_poll_interval=1.0,
-    live=True,
-    examples=5,
+TestLiveServer = pytest.mark.slow(
+    adapter_contract(
+        "segmind",
+        SegmindImages,
+        everything,
+        retries=3,
+        min_backoff=1.0,
+        min_poll_interval=1.0,
+        live=True,
+        examples=5,
+    )
 )
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Every broken adapter runs the contract checks in a pytester run.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "adapters"
 
 HEADER = """

@@ -90,7 +90,10 @@ class Harness:
             self.expect_conforming(media, None, self.send("GET", url))
 
 
-@pytest.fixture(params=list(CONTRACTS))
+# One provider in the inner loop; every provider with the slow tests.
+@pytest.fixture(
+    params=[pytest.param(p, marks=[] if p == "segmind" else [pytest.mark.slow]) for p in CONTRACTS]
+)
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     made = Harness(request.param)
     with made.client:

@@ -78,6 +78,7 @@ def test_the_admin_api_serves_them_with_itself_as_first_server(client: TestClien
     assert client.get("/__mock/openapi/acme.json").status_code == 400
 
 
+@pytest.mark.slow
 def test_the_cli_prints_or_writes_a_document(tmp_path: Path) -> None:
     printed = subprocess.run(
         [sys.executable, "-m", "mockserver", "openapi", "xai", "--server", "http://mock:9/xai"],

@@ -21,6 +21,9 @@ from contracts.openapi import openapi_document
 from contracts.strategies import sample_image
 from mockserver import Emulator, LiveServer, ManualClock
 
+# schemathesis drives every surface: thorough, and slow.
+pytestmark = pytest.mark.slow
+
 # Checks that contradict a provider's documented behaviour, with the reason.
 EXCLUDED: dict[str, list[Any]] = {
     # Kie-style: every refusal but 401, 429 and 500 rides on HTTP 200 with its code in the body.

@@ -85,6 +85,7 @@ def test_a_token_guards_everything_but_health_and_the_document() -> None:
         assert served.status_code == 200
 
 
+@pytest.mark.slow
 def test_beyond_loopback_the_server_makes_and_announces_a_token() -> None:
     with serve("--host", "0.0.0.0") as served:
         assert served.process.stdout is not None
@@ -98,12 +99,14 @@ def test_beyond_loopback_the_server_makes_and_announces_a_token() -> None:
         assert allowed.status_code == 200
 
 
+@pytest.mark.slow
 def test_on_loopback_no_token_is_needed() -> None:
     with serve() as served:
         assert "X-Admin-Token" not in served.banner
         assert httpx.get(f"{served.origin}/__mock/journal").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_chosen_token_is_used() -> None:
     with serve("--admin-token", "letmein") as served:
         assert httpx.get(f"{served.origin}/__mock/journal").status_code == 401

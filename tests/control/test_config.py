@@ -135,6 +135,7 @@ def test_a_missing_file_is_named() -> None:
         ("[[chaos]]\nscenario = 'rate-limited'\nprobability = 2", "must be between 0 and 1"),
     ],
 )
+@pytest.mark.slow
 def test_the_server_refuses_to_start_half_configured(
     tmp_path: Path, text: str, message: str
 ) -> None:

@@ -96,6 +96,7 @@ def test_the_admin_api_counts_exports_and_verifies(emulator: Emulator, client: T
     assert "count" in bad.json()["error"]
 
 
+@pytest.mark.slow
 def test_a_pytest_failure_prints_the_near_misses(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -220,6 +220,7 @@ EXPECTED = [
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the page's examples are curl commands")
 @pytest.mark.parametrize(("command", "expected"), list(zip(PAGE_CURLS, EXPECTED, strict=True)))
+@pytest.mark.slow
 def test_the_pages_curl_examples(
     live: LiveServer, command: str, expected: tuple[int, tuple[int, int]]
 ) -> None:

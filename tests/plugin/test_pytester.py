@@ -7,6 +7,9 @@ import sys
 
 import pytest
 
+# Every test here runs pytest inside pytest.
+pytestmark = pytest.mark.slow
+
 HEAVY = ("starlette", "uvicorn", "PIL", "hypothesis", "respx", "responses", "mockserver", "httpx")
 
 
