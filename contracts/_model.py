@@ -11,80 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Literal
 
-SourceKind = Literal["documented", "facts", "inferred"]
-# How a provider writes times in its bodies.
-TimeStyle = Literal["iso-millis", "iso-seconds", "epoch-millis", "epoch-seconds"]
-JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
-OperationKind = Literal["submit", "read", "media"]
-ScenarioKind = Literal["outcome", "timing", "refusal", "network"]
-
-
-@dataclass(frozen=True)
-class Source:
-    kind: SourceKind
-    ref: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "ref": self.ref}
-
-
-def documented(page: str) -> Source:
-    """Stated on the provider page `page`."""
-    return Source("documented", page)
-
-
-def from_facts(section: str) -> Source:
-    """Stated by a public source gathered in FACTS.md, section `section`."""
-    return Source("facts", section)
-
-
-def inferred(reason: str) -> Source:
-    """Chosen by us; `reason` says why."""
-    return Source("inferred", reason)
-
-
-def freeze(value: Any) -> Any:
-    """`value` with every mapping read-only and every list a tuple, all the way down:
-    one test that pokes a shared contract cannot leak into every emulator."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(item) for item in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """A plain, mutable copy of frozen JSON data (a schema for a validator, say)."""
-    if isinstance(value, Mapping):
-        return {key: thaw(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return [thaw(item) for item in value]
-    return value
-
-
-def _freeze_fields(instance: Any, *names: str) -> None:
-    for name in names:
-        object.__setattr__(instance, name, freeze(getattr(instance, name)))
-
-
-class _Missing:
-    """Marks a parameter without a default (distinct from a default of None)."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
+# Re-exported: the contract modules write in these words too.
+from contracts._base import MISSING as MISSING
+from contracts._base import JsonType as JsonType
+from contracts._base import OperationKind as OperationKind
+from contracts._base import ScenarioKind as ScenarioKind
+from contracts._base import Source as Source
+from contracts._base import SourceKind as SourceKind
+from contracts._base import TimeStyle as TimeStyle
+from contracts._base import _Missing, freeze_fields
+from contracts._base import documented as documented
+from contracts._base import freeze as freeze
+from contracts._base import from_facts as from_facts
+from contracts._base import inferred as inferred
+from contracts._base import thaw as thaw
+from contracts._errors import FALLBACKS as FALLBACKS
+from contracts._errors import RETRYABLE_CODES as RETRYABLE_CODES
+from contracts._errors import ErrorCase as ErrorCase
 
 
 @dataclass(frozen=True)
@@ -155,7 +100,7 @@ class ResponseSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "example", "schema", "headers")
+        freeze_fields(self, "example", "schema", "headers")
 
 
 @dataclass(frozen=True)
@@ -169,7 +114,7 @@ class WebhookSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "schema", "headers")
+        freeze_fields(self, "schema", "headers")
 
 
 @dataclass(frozen=True)
@@ -232,81 +177,6 @@ class Model:
         raise KeyError(name)
 
 
-# Codes a client should retry after a while (Kie's 455 is "maintenance").
-RETRYABLE_CODES = frozenset({408, 429, 455, 500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class ErrorCase:
-    """A provider's answer for one named failure.
-
-    `body` is a template: string values may hold `{placeholders}` filled in
-    when the error is rendered; `{message}` defaults to `message`.
-    """
-
-    name: str
-    status: int
-    body: Any
-    source: Source
-    message: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-    scenario: bool = True
-    # Where the message text comes from, when not from `source` itself.
-    wording: Source | None = None
-    # The message when the request itself names the culprit (an unknown model's name),
-    # where the provider says more than its generic `message`.
-    named: str = ""
-
-    def __post_init__(self) -> None:
-        _freeze_fields(self, "body", "headers")
-
-    @property
-    def code(self) -> int:
-        """The status a client acts on: the body's own code where it rides on HTTP 200."""
-        if self.status == 200 and isinstance(self.body, Mapping):
-            code = self.body.get("code")
-            if isinstance(code, int) and not isinstance(code, bool):
-                return code
-        return self.status
-
-    @property
-    def looks_retryable(self) -> bool:
-        """Whether its code alone says "try again later" (429, 5xx, Kie's 455)."""
-        return self.code in RETRYABLE_CODES
-
-    def render(
-        self, message: str | None = None, *, named: bool = False, **fields: Any
-    ) -> tuple[Any, dict[str, str]]:
-        """The body and headers, placeholders filled; unknown ones stay as written.
-
-        `named`: the request named the culprit, so the `named` wording applies.
-        """
-        values = _Fields(fields)
-        template = self.named if named and self.named else self.message
-        values["message"] = message or template.format_map(values)
-        headers = {name: value.format_map(values) for name, value in self.headers.items()}
-        return _fill(self.body, values), headers
-
-
-class _Fields(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _fill(template: Any, fields: _Fields) -> Any:
-    if isinstance(template, str):
-        name = template[1:-1]
-        if template == "{" + name + "}" and name.isidentifier():
-            return fields.get(name)  # a lone placeholder keeps its value's type; unset is null
-        return template.format_map(fields)
-    if isinstance(template, Mapping):
-        return {key: _fill(value, fields) for key, value in template.items()}
-    if isinstance(template, (list, tuple)):
-        return [_fill(value, fields) for value in template]
-    return template
-
-
 @dataclass(frozen=True)
 class JobOutcome:
     """How a job-shaped scenario ends on this provider (`code`: its failure code, if any)."""
@@ -343,7 +213,7 @@ class Lifecycle:
     durations_source: Source
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "durations")
+        freeze_fields(self, "durations")
 
     def word(self, phase: int, outcome: str) -> str:
         """The provider's word for a job in `phase` (waiting phases first, then the end,
@@ -376,7 +246,7 @@ class Billing:
     fees: Mapping[str, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "fees")
+        freeze_fields(self, "fees")
 
 
 @dataclass(frozen=True)
@@ -399,24 +269,6 @@ class Note:
     topic: str
     text: str
     source: Source
-
-
-# A provider without a case of its own answers with its nearest relative.
-FALLBACKS: Mapping[str, str] = MappingProxyType(
-    {
-        "missing-key": "unauthorized",
-        "malformed-body": "validation-error",
-        "mock-usage": "validation-error",
-        "payload-too-large": "validation-error",
-        "invalid-content-type": "validation-error",
-        "missing-parameter": "validation-error",
-        "media-not-found": "request-not-found",
-        "request-not-found": "model-not-found",
-        "endpoint-not-found": "model-not-found",
-        "method-not-allowed": "endpoint-not-found",
-        "limit-exceeded": "rate-limited",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -449,7 +301,7 @@ class Contract:
     shape_error: str | None = None
 
     def __post_init__(self) -> None:
-        _freeze_fields(self, "models", "errors", "outcomes")
+        freeze_fields(self, "models", "errors", "outcomes")
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:

@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from contracts import (
     NETWORK_SCENARIOS,
+    XAI_RATIOS,
     Checked,
     Contract,
     Model,
@@ -26,6 +27,7 @@ from contracts import (
     Param,
     Rule,
     check,
+    nearest_ratio,
 )
 from mockserver.bodies import check_unicode, form_value, parse_json, too_large
 from mockserver.engine import (
@@ -221,6 +223,19 @@ class Call(View):
         except NotFetched as skipped:
             self.warn(f"{field}: {skipped}; the output keeps the requested aspect ratio")
             return None, None
+
+    async def input_ratio(
+        self, text: str, field: str, params: Sequence[Param] = ()
+    ) -> tuple[str | None, str | None]:
+        """The documented ratio nearest an input image's (None when it cannot be read),
+        and the failure the input will cause. The candidates are `params`'
+        aspect_ratio values, else xAI's ratios."""
+        info, failure = await self.read_image(text, field)
+        if info is None:
+            return None, failure
+        enum = next((p.enum for p in params if p.name == "aspect_ratio" and p.enum), XAI_RATIOS)
+        ratios = tuple(r for r in enum if r != "auto")
+        return nearest_ratio(info.width, info.height, ratios), None
 
     # -- jobs -------------------------------------------------------------------
 

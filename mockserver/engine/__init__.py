@@ -3,9 +3,9 @@ media and journal. Nothing here knows about HTTP."""
 
 from __future__ import annotations
 
-from mockserver.engine.accounts import Account, Accounts
+from mockserver.engine.accounts import Account, Accounts, format_amount
 from mockserver.engine.clock import DEFAULT_EPOCH, Clock, ManualClock, SystemClock
-from mockserver.engine.emulator import Emulator, MediaRequest, format_amount
+from mockserver.engine.emulator import Emulator
 from mockserver.engine.errors import (
     JournalMismatch,
     MockError,
@@ -13,7 +13,7 @@ from mockserver.engine.errors import (
     Refusal,
     UnknownScenario,
 )
-from mockserver.engine.jobs import Job, MediaPlan, Outcome
+from mockserver.engine.jobs import Job, MediaPlan, MediaRequest, Outcome
 from mockserver.engine.journal import Journal, JournalEntry
 from mockserver.engine.lifecycle import PROFILES
 from mockserver.engine.media import MediaRef

@@ -18,6 +18,14 @@ from decimal import Decimal
 from mockserver.engine.jobs import Job
 
 DEFAULT_BALANCE = Decimal("10000")
+
+
+def format_amount(amount: Decimal) -> str:
+    """An amount as providers write it: no trailing zeros, at most six decimals."""
+    text = f"{amount:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 _LIMIT_WINDOW = 3600.0
 
 

@@ -19,20 +19,21 @@ import functools
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from contracts import CONTRACTS, TIMING_SCENARIOS, Contract, producible_sizes
-from mockserver.engine.accounts import Account, Accounts, Ledger
+from contracts import CONTRACTS, Contract, producible_sizes
+from mockserver.engine.accounts import Account
+from mockserver.engine.bank import Bank
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.clock import Clock, SystemClock
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.jobs import Job, JobStore, MediaPlan, Outcome, compact
+from mockserver.engine.jobs import Job, JobStore, MediaRequest, Outcome, compact, plan_job
 from mockserver.engine.journal import Journal
-from mockserver.engine.lifecycle import check_profile, plan
+from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.media import MediaDesk, MediaRef
 from mockserver.engine.outbound import Outbound
 from mockserver.engine.scenarios import Choice, RequestFacts, ScenarioRule
@@ -40,7 +41,7 @@ from mockserver.engine.settings import (
     Settings,
     effective_durations,
     effective_retention,
-    to_amount,
+    enforced_limits,
 )
 from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
 
@@ -56,19 +57,6 @@ def owned(method: F) -> F:
             return method(self, *args, **kwargs)
 
     return cast(F, run)
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRequest:
-    width: int
-    height: int
-    format: str
-    count: int
-
-
-def format_amount(amount: Decimal) -> str:
-    text = f"{amount:.6f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 class Emulator:
@@ -109,10 +97,8 @@ class Emulator:
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
-        self.accounts = Accounts(
-            settings.default_balance, settings.keys, settings.webhook_keys, settings.balances
-        )
-        self.ledger = Ledger(self.accounts, self._billed, self._fee)
+        self.bank = Bank(settings, self.contracts)
+        self.accounts, self.ledger = self.bank.accounts, self.bank.ledger
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
             previous.close()
@@ -134,15 +120,6 @@ class Emulator:
         self.director.set_latency(settings.latency)
         for rule in settings.rules:
             self.director.queue(**rule)
-
-    def _billed(self, job: Job) -> bool:
-        return job.outcome.kind in self.contracts[job.provider].billing.charged
-
-    def _fee(self, job: Job) -> Decimal:
-        fees = self.contracts[job.provider].billing.fees
-        if job.outcome.kind == "succeeded":
-            return Decimal(0)
-        return fees.get(job.scenario or "", Decimal(0))
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -231,38 +208,35 @@ class Emulator:
         self.commit(choice)
         return Refusal(choice.scenario, **fields)
 
-    # -- accounts ----------------------------------------------------------
+    # -- accounts (the bank applies the contracts' billing rules) -------------
 
     @owned
     def authenticate(self, provider: str, key: str | None) -> Account:
-        if not key:
-            raise Refusal("missing-key")
-        account = self.accounts.authenticate(provider, key)
-        if account is None:
-            raise Refusal("unauthorized")
-        return account
+        return self.bank.authenticate(provider, key)
 
     @owned
     def set_balance(self, provider: str, key: str, balance: Any) -> Account:
         self.contract(provider)
-        if not key:
-            raise MockUsageError("the API key must not be empty")
-        return self.accounts.set_balance(provider, key, to_amount(balance, "balance"))
+        return self.bank.set_balance(provider, key, balance)
 
     @owned
     def set_webhook_key(self, provider: str, key: str, secret: str | None) -> Account:
         """Sign `key`'s callbacks with `secret` (None: unsigned)."""
-        account = self.accounts.authenticate(provider, key) or self.set_balance(
-            provider, key, self.settings.default_balance
-        )
-        account.webhook_key = secret or None
-        return account
+        return self.bank.set_webhook_key(provider, key, secret)
 
     @owned
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""
-        self.ledger.settle_due(self.clock.now())
-        return self.accounts.get(provider, key)
+        return self.bank.account(provider, key, self.clock.now())
+
+    @owned
+    def active_jobs(self, account: Account) -> int:
+        """The account's jobs that have not ended yet."""
+        return self.bank.active(account, self.clock.now())
+
+    def limits(self, provider: str) -> tuple[int | None, int | None]:
+        """(concurrent, per hour) as enforced now for `provider`; None where not enforced."""
+        return enforced_limits(self.contracts[provider], self.settings, self.profile)
 
     # -- jobs --------------------------------------------------------------
 
@@ -295,28 +269,13 @@ class Emulator:
         now = self.clock.now()
         self._sweep(now)
         contract = self.contracts[provider]
-        job_profile = self._checked_profile(profile or self.profile)
-        if sync and job_profile == "polls":
-            job_profile = "instant"
-        price_per_image = self.settings.prices.get(provider, {}).get(model, price_per_image)
-        cost = price_per_image * media.count
-        self._check_limits(contract, account, now)
+        cost = self.settings.prices.get(provider, {}).get(model, price_per_image) * media.count
+        self.bank.check_limits(contract, account, self.profile, now)
         forced = choice.scenario == "insufficient-credits"
-        if forced or not Accounts.hold(account, cost):
-            if forced:
-                self.commit(choice)
-            raise Refusal(
-                "insufficient-credits",
-                balance=format_amount(account.available),
-                required=format_amount(cost),
-            )
+        if forced:  # the rule is spent on this refusal
+            self.commit(choice)
+        self.bank.hold(account, cost, refuse=forced)
         self.commit(choice)
-        rng = self.ids.job_rng()
-        timing = choice.scenario if choice.scenario in TIMING_SCENARIOS else None
-        phases = len(contract.lifecycle.phases)
-        timeline = plan(job_profile, phases, self._durations[provider], rng, timing=timing)
-        record_seconds, media_seconds = self._retention[provider]
-        expired = timing == "expired"
         job = Job(
             id=self.ids.make(contract.job_ids, model=model, now=now),
             provider=provider,
@@ -325,20 +284,13 @@ class Emulator:
             account=account.key,
             params=compact(params),
             created_at=now,
-            timeline=timeline,
-            outcome=self._outcome(contract, choice.scenario, failure),
-            media=MediaPlan(
-                media.width, media.height, media.format, media.count, rng.randrange(256)
-            ),
-            expires_at=now if expired else now + record_seconds,
-            media_expires_at=now if expired else now + media_seconds,
+            outcome=Outcome.of(contract, choice.scenario, failure),
             cost=cost,
-            profile=job_profile,
             scenario=choice.scenario,
             scenario_source=choice.source,
-            seed=rng.randrange(1, 2**31),
             inline=inline,
             pollable=pollable,
+            **self._plan(contract, media, choice.scenario, profile, sync, now),
         )
         self.jobs.add(job)
         self.ledger.open(job)
@@ -346,48 +298,29 @@ class Emulator:
         account.note_created(now)
         return job
 
-    def limits(self, provider: str) -> tuple[int | None, int | None]:
-        """(concurrent, per hour) as enforced now for `provider`; None where not enforced.
-
-        Documented limits apply in the realistic profile; limits set for a provider
-        in the settings apply in every profile (`enforce_limits` overrides both).
-        """
-        contract = self.contracts[provider]
-        override = self.settings.limits.get(provider, {})
-        enforce = self.settings.enforce_limits
-        if enforce is None:
-            enforce = self.profile == "realistic" or bool(override)
-        documented = contract.limits
-        if not enforce:
-            return None, None
-        return (
-            override.get("concurrent", documented.concurrent if documented else None),
-            override.get("per_hour", documented.per_hour if documented else None),
+    def _plan(
+        self,
+        contract: Contract,
+        media: MediaRequest,
+        scenario: str,
+        profile: str | None,
+        sync: bool,
+        now: float,
+    ) -> dict[str, Any]:
+        job_profile = self._checked_profile(profile or self.profile)
+        if sync and job_profile == "polls":  # a call that waits cannot be polled along
+            job_profile = "instant"
+        provider = contract.provider
+        return plan_job(
+            contract,
+            media,
+            scenario,
+            job_profile,
+            rng=self.ids.job_rng(),
+            durations=self._durations[provider],
+            retention=self._retention[provider],
+            now=now,
         )
-
-    def _check_limits(self, contract: Contract, account: Account, now: float) -> None:
-        concurrent, per_hour = self.limits(contract.provider)
-        if concurrent is not None and self.active_jobs(account) >= concurrent:
-            raise Refusal(
-                "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
-            )
-        if per_hour is not None and account.created_within(now, 3600) >= per_hour:
-            raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
-
-    @owned
-    def active_jobs(self, account: Account) -> int:
-        """The account's jobs that have not ended yet."""
-        self.ledger.settle_due(self.clock.now())
-        return self.ledger.active(account)
-
-    @staticmethod
-    def _outcome(contract: Contract, scenario: str, failure: str | None) -> Outcome:
-        if failure is not None:
-            return Outcome("failed", failure)
-        defined = contract.outcomes.get(scenario)
-        if defined is not None:
-            return Outcome(defined.kind, defined.message, defined.code)
-        return Outcome("succeeded")
 
     @owned
     def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:
@@ -453,19 +386,7 @@ class Emulator:
     # -- media -------------------------------------------------------------
 
     def media_refs(self, job: Job) -> list[MediaRef]:
-        plan_ = job.media
-        return [
-            MediaRef(
-                job.id,
-                index,
-                plan_.width,
-                plan_.height,
-                plan_.format,
-                plan_.variant,
-                int(job.media_expires_at),
-            )
-            for index in range(plan_.count)
-        ]
+        return self.media.refs(job.id, job.media, job.media_expires_at)
 
     def media_token(self, ref: MediaRef) -> str:
         return self.media.signer.token(ref)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from mockserver.engine.lifecycle import Timeline
+from contracts import TIMING_SCENARIOS, Contract
+from mockserver.engine.lifecycle import Timeline, plan
 from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
@@ -107,10 +109,30 @@ class MediaPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaRequest:
+    """The images a submit asks for."""
+
+    width: int
+    height: int
+    format: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     kind: OutcomeKind
     message: str = ""
     code: str = ""
+
+    @classmethod
+    def of(cls, contract: Contract, scenario: str, failure: str | None) -> Outcome:
+        """How a job playing `scenario` ends on this provider (`failure`: it fails so)."""
+        if failure is not None:
+            return cls("failed", failure)
+        defined = contract.outcomes.get(scenario)
+        if defined is not None:
+            return cls(defined.kind, defined.message, defined.code)
+        return cls("succeeded")
 
 
 @dataclass(eq=False, slots=True)
@@ -217,6 +239,34 @@ class Job:
             },
             "params": self.params,
         }
+
+
+def plan_job(
+    contract: Contract,
+    media: MediaRequest,
+    scenario: str,
+    profile: str,
+    *,
+    rng: random.Random,
+    durations: Mapping[str, tuple[float, ...]],
+    retention: tuple[float, float],
+    now: float,
+) -> dict[str, Any]:
+    """How a new job will go: its timeline, look, seed and retention, drawn from `rng`."""
+    timing = scenario if scenario in TIMING_SCENARIOS else None
+    phases = len(contract.lifecycle.phases)
+    record_seconds, media_seconds = retention
+    expired = timing == "expired"
+    return {
+        "profile": profile,
+        "timeline": plan(profile, phases, durations, rng, timing=timing),
+        "media": MediaPlan(
+            media.width, media.height, media.format, media.count, rng.randrange(256)
+        ),
+        "seed": rng.randrange(1, 2**31),
+        "expires_at": now if expired else now + record_seconds,
+        "media_expires_at": now if expired else now + media_seconds,
+    }
 
 
 class JobStore:

@@ -20,8 +20,12 @@ import struct
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mockserver.engine.imaging import ImageFactory
+
+if TYPE_CHECKING:
+    from mockserver.engine.jobs import MediaPlan
 
 FORMATS = ("jpeg", "png", "webp")
 MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -94,6 +98,11 @@ class MediaDesk:
         self._live: dict[str, float] = {}
         self._expiry: list[tuple[float, str]] = []
         self._lock = threading.Lock()
+
+    def refs(self, job_id: str, plan: MediaPlan, expires_at: float) -> list[MediaRef]:
+        """The references to a job's images: `plan.count` of one look."""
+        look = (plan.width, plan.height, plan.format, plan.variant)
+        return [MediaRef(job_id, index, *look, int(expires_at)) for index in range(plan.count)]
 
     def publish(self, job_id: str, expires_at: float) -> None:
         """`job_id`'s images may be served until `expires_at`."""

@@ -251,6 +251,27 @@ def to_amount(value: Any, what: str = "amount") -> Decimal:
     return amount
 
 
+def enforced_limits(
+    contract: Contract, settings: Settings, profile: str
+) -> tuple[int | None, int | None]:
+    """(concurrent, per hour) enforced for the contract's provider; None where not.
+
+    Documented limits apply in the realistic profile; limits set for a provider in
+    the settings apply in every profile (`enforce_limits` overrides both).
+    """
+    override = settings.limits.get(contract.provider, {})
+    enforce = settings.enforce_limits
+    if enforce is None:
+        enforce = profile == "realistic" or bool(override)
+    if not enforce:
+        return None, None
+    documented = contract.limits
+    return (
+        override.get("concurrent", documented.concurrent if documented else None),
+        override.get("per_hour", documented.per_hour if documented else None),
+    )
+
+
 def effective_durations(contract: Contract, settings: Settings) -> dict[str, tuple[float, ...]]:
     """The contract's phase durations per profile, with the settings' overrides."""
     given = settings.durations.get(contract.provider, {})

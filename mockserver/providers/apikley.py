@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import XAI_RATIOS, Model, nearest_ratio, pixel_size
+from contracts import Model, nearest_ratio, pixel_size
 from contracts.apikley import APIKLEY
 from mockserver.call import Call
 from mockserver.engine import Account, Job, MediaRequest, Refusal
@@ -36,10 +36,9 @@ async def _media(
         size = pixel_size(ratio, "2k")
         return MediaRequest(size.width, size.height, source.media.format, source.media.count), None
     ratio, failure = values.get("aspect_ratio", "1:1"), None
-    if model.task == "edit":
-        info, failure = await call.read_image(values["image_urls"][0], "input.image_urls[0]")
-        if info is not None:
-            ratio = nearest_ratio(info.width, info.height, XAI_RATIOS)
+    if model.task == "edit":  # keeps its input's ratio
+        found, failure = await call.input_ratio(values["image_urls"][0], "input.image_urls[0]")
+        ratio = found or ratio
     size = pixel_size(ratio, "1k")
     return MediaRequest(size.width, size.height, "jpeg", 1), failure
 

@@ -7,16 +7,14 @@ headers; parameters and the rules between them come from each operation.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Contract, agtcloud, nearest_ratio, pixel_size, xai
+from contracts import Contract, agtcloud, pixel_size, xai
 from contracts.openai_images import DEPRECATED_ALIASES, MIME_TYPE, TICKS_PER_USD, UNSUPPORTED
 from mockserver.call import Call
 from mockserver.engine import Account, Choice, Job, MediaRequest, Refusal
-from mockserver.engine.inputs import ImageInfo
 from mockserver.media_route import serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Surface
@@ -24,10 +22,6 @@ from mockserver.surface import Surface
 _NOT_EMULATED = ("output", "storage_options", "mask")
 _QUALITY_MODEL = "grok-imagine-image-2.0"
 Submission = tuple[Account, Choice, dict[str, Any], dict[str, Any]]
-
-
-def _ticks(amount: Decimal) -> int:
-    return int(amount * TICKS_PER_USD)
 
 
 def _headers(call: Call) -> dict[str, str]:
@@ -83,7 +77,7 @@ async def _answer(call: Call, submission: Submission, ratio: str) -> Response:
 
 def _failure(job: Job) -> Refusal:
     if job.scenario == "moderation-blocked":  # billed: the fee was taken as the job ended
-        return Refusal("moderation-rejected", ticks=_ticks(job.fee))
+        return Refusal("moderation-rejected", ticks=int(job.fee * TICKS_PER_USD))
     if job.outcome.kind == "errored":
         return Refusal("service-unavailable", job.outcome.message)
     return Refusal("server-error", job.outcome.message)
@@ -96,7 +90,7 @@ async def _images(call: Call, job: Job) -> dict[str, Any]:
     ]
     if job.outcome.code == "respect_moderation":  # the last image is withheld
         items[-1] = {field: None, "mime_type": MIME_TYPE, "respect_moderation": False}
-    return {"data": items, "usage": {"cost_in_usd_ticks": _ticks(job.cost)}}
+    return {"data": items, "usage": {"cost_in_usd_ticks": int(job.cost * TICKS_PER_USD)}}
 
 
 async def generations(call: Call) -> Response:
@@ -104,29 +98,29 @@ async def generations(call: Call) -> Response:
     return await _answer(call, submission, submission[3]["aspect_ratio"])
 
 
-async def _input(call: Call, where: str, item: dict[str, Any]) -> ImageInfo | None:
+async def _input_ratio(call: Call, where: str, item: dict[str, Any]) -> str | None:
+    """Each input is read (a bad one is refused); answers its ratio, if it has one."""
     if not item.get("url"):
         call.warn(f"{where}.file_id is not emulated; its size is unknown")
         return None
-    info, failure = await call.read_image(item["url"], f"{where}.url")
+    ratio, failure = await call.input_ratio(item["url"], f"{where}.url", call.operation.params)
     if failure is not None:
         raise Refusal("validation-error", failure, param=where)
-    return info
+    return ratio
 
 
 async def edits(call: Call) -> Response:
     submission = await _submission(call)
     values = submission[3]
-    single, several = values.get("image"), values.get("images") or ()
-    inputs = [("image", single)] if single is not None else list(enumerate(several))
-    infos = [await _input(call, w if isinstance(w, str) else f"images[{w}]", i) for w, i in inputs]
+    single = values.get("image")  # the contract's rule: image or images, not both
+    inputs = enumerate([single] if single is not None else values["images"])
+    where = "image" if single is not None else "images[{}]"
+    ratios = [await _input_ratio(call, where.format(i), item) for i, item in inputs]
     ratio = values["aspect_ratio"]
     if single is not None and ratio != "auto":
         call.warn("aspect_ratio is ignored for a single-image edit: the output keeps the input's")
     if single is not None or ratio == "auto":
-        ratios = [r for r in call.operation_param("aspect_ratio").enum or () if r != "auto"]
-        first = infos[0]
-        ratio = nearest_ratio(first.width, first.height, tuple(ratios)) if first else "1:1"
+        ratio = ratios[0] or "1:1"
     return await _answer(call, submission, ratio)
 
 

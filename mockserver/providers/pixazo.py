@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import MAX_URL_LENGTH, XAI_RATIOS, describe, is_http_url, nearest_ratio, pixel_size
+from contracts import MAX_URL_LENGTH, describe, is_http_url, pixel_size
 from contracts.pixazo import PIXAZO
 from mockserver.call import Call
 from mockserver.engine import Job, MediaRequest, Refusal
@@ -35,10 +35,8 @@ async def _media(call: Call, values: dict[str, Any]) -> tuple[MediaRequest, str 
     """The images to make, and the failure an unreadable input image will cause."""
     ratio, failure = values["aspect_ratio"], None
     if ratio == "auto":  # an edit keeps its first input's ratio
-        ratio = "1:1"
-        info, failure = await call.read_image(values["image_urls"][0], "image_urls[0]")
-        if info is not None:
-            ratio = nearest_ratio(info.width, info.height, XAI_RATIOS)
+        found, failure = await call.input_ratio(values["image_urls"][0], "image_urls[0]")
+        ratio = found or "1:1"
     for index, url in enumerate(values.get("image_urls", ())[1:], start=1):
         if failure is None and url.startswith("data:"):
             _, failure = await call.read_image(url, f"image_urls[{index}]")

@@ -6,15 +6,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Model, nearest_ratio, pixel_size
-from contracts.segmind import ASPECT_RATIOS, QUALITY_MODE_PRICE, SEGMIND
+from contracts import Model, pixel_size
+from contracts.segmind import QUALITY_MODE_PRICE, SEGMIND
 from mockserver.call import Call
 from mockserver.engine import Job, MediaRequest, Refusal, format_amount
 from mockserver.media_route import image_bytes, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Surface
-
-_RATIOS = tuple(r for r in ASPECT_RATIOS if r != "auto")
 
 
 async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
@@ -25,10 +23,9 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
     choice = call.choose(prompt=body.get("prompt"), model=model.id)
     values = call.checked(model.params, body)
     ratio, failure = values["aspect_ratio"], None
-    if values.get("image"):
-        info, failure = await call.read_image(values["image"], "image")
-        if info is not None:
-            ratio = nearest_ratio(info.width, info.height, _RATIOS)
+    if values.get("image"):  # an edit keeps its input's ratio
+        found, failure = await call.input_ratio(values["image"], "image", model.params)
+        ratio = found or ratio
     if failure is not None and sync:  # v1 reads its input before answering
         raise Refusal("validation-error", failure)
     size = pixel_size(ratio, values["resolution"])
