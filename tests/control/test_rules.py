@@ -95,3 +95,17 @@ def test_rules_over_the_admin_api(client: TestClient, clock: ManualClock) -> Non
     assert (bad.status_code, bad.json()["error"]) == (400, "'prompt' must be a string")
     assert client.delete(f"/__mock/scenarios/{rule['id']}").json() == {"deleted": rule["id"]}
     assert client.get("/__mock/scenarios").json()["rules"] == []
+
+
+def test_the_controllers_queue_takes_exactly_the_rule_fields() -> None:
+    # GrokMock.queue spells the fields out for editors and type checkers; RuleMatch is
+    # their one source, which the admin API and the config file read.
+    import inspect
+    from dataclasses import fields
+
+    from mockserver.engine.scenarios import RULE_FIELDS, RuleMatch
+    from pytest_plugin import GrokMock
+
+    spelled = [p for p in inspect.signature(GrokMock.queue).parameters if p != "self"]
+    assert spelled == list(RULE_FIELDS)
+    assert RULE_FIELDS[1:] == tuple(f.name for f in fields(RuleMatch))
