@@ -40,7 +40,7 @@ from contracts._model import (
 from contracts._schema import response_schemas
 from contracts._validate import MAX_URL_LENGTH, Checked, Problem, check, describe, is_http_url
 from contracts.agtcloud import AGTCLOUD
-from contracts.apikley import APIKLEY
+from contracts.apikley import APIKLEY, KIE
 from contracts.media import SIZES, PixelSize, nearest_ratio, pixel_size, producible_sizes
 from contracts.pixazo import PIXAZO
 from contracts.scenarios import (
@@ -54,7 +54,7 @@ from contracts.segmind import SEGMIND
 from contracts.xai import XAI
 
 CONTRACTS: Mapping[str, Contract] = MappingProxyType(
-    {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY, AGTCLOUD, XAI)}
+    {c.provider: c for c in (SEGMIND, PIXAZO, APIKLEY, KIE, AGTCLOUD, XAI)}
 )
 
 

@@ -12,7 +12,7 @@ from contracts._model import (
     from_facts,
     inferred,
 )
-from contracts._schema import const, enum, integer, nullable, obj, string
+from contracts._schema import const, enum, integer, nullable, number, obj, string
 
 PAGE = "apikley-grok-imagine-text-to-image.txt"
 PAGE_SOURCE = documented(PAGE)
@@ -33,9 +33,16 @@ RECORD_FIELDS = {
     "completeTime": nullable(_MILLIS),
     "createTime": _MILLIS,
     "updateTime": nullable(_MILLIS),
+    # What the task was charged (0 until it succeeds), and the account's balance after it.
+    "consumeCredits": number(minimum=0),
+    "remainedCredits": number(minimum=0),
 }
+CREDITS = from_facts(
+    "§2: Kie's callback examples (consumeCredits, remainedCredits); its credit endpoint"
+)
 
 CREATED = obj({"code": const(200), "msg": const("success"), "data": obj({"taskId": string()})})
+CREDIT = obj({"code": const(200), "msg": const("success"), "data": number(minimum=0)})
 RECORD = obj({"code": const(200), "msg": const("success"), "data": obj(RECORD_FIELDS)})
 CALLBACK = obj(
     {
@@ -97,6 +104,15 @@ OPERATIONS = (
         responses=(ResponseSpec(200, "The task's record", KIE, schema=RECORD),),
         query=(Param("taskId", "string", KIE, "The task's id.", required=True, min_length=1),),
         job_param="taskId",
+    ),
+    Operation(
+        "credit",
+        "GET",
+        "/api/v1/chat/credit",
+        "The account's remaining credits, which Kie clients read to check a key.",
+        "read",
+        CREDITS,
+        responses=(ResponseSpec(200, "The balance in credits", CREDITS, schema=CREDIT),),
     ),
     Operation(
         "media",

@@ -15,13 +15,15 @@ V2 = from_facts("§3 Segmind / v2 async flow")
 _PENDING = enum("QUEUED", "PROCESSING")
 TIMINGS = {"inference_time": number(), "queue_time": number(), "total_time": number()}
 # On success metrics add the accounting; on failure the billing fields are omitted.
+# retry_count appears only when Segmind retried the job, which the emulator never does.
 SUCCESS_METRICS = obj(
     {
         **TIMINGS,
         "cost": number(minimum=0),
         "remaining_credits": number(minimum=0),
         "retry_count": integer(minimum=0),
-    }
+    },
+    optional=("retry_count",),
 )
 _NO_METRICS = obj({})
 _LINKS = {"status_url": uri(), "response_url": uri()}
@@ -46,7 +48,8 @@ COMPLETED = obj(
         "status": const("COMPLETED"),
         "error": {"type": "null"},
         "metrics": SUCCESS_METRICS,
-        "output": array(uri(), minItems=1),
+        # One image: its URL (the SDK's docs); n > 1: the list of them.
+        "output": {"anyOf": [uri(), array(uri(), minItems=2)]},
         "request_id": string(),
     }
 )

@@ -45,6 +45,12 @@ SCENARIOS: dict[str, Scenario] = {
             "timing",
             "The job is accepted, but its record and media are already past retention.",
         ),
+        Scenario(
+            "record-not-ready",
+            "timing",
+            "The job is accepted, but its first reads answer as for an unknown job, as if its "
+            "record were not written yet (Kie's 'recordInfo is null'); then it goes on.",
+        ),
         Scenario("insufficient-credits", "refusal", "The account cannot pay for the request."),
         Scenario("unauthorized", "refusal", "The API key is missing or invalid."),
         Scenario("forbidden", "refusal", "The key is valid but not allowed to use this model."),

@@ -368,15 +368,22 @@ SEGMIND = Contract(
         Note(
             "v2 image input",
             "A v2 submit with an unreadable image still answers 200; the job then FAILS "
-            "with a message naming the problem. v1 answers 400.",
-            from_facts("§3 Other facts: media-edit submits always return 200 and validate later"),
+            "with a message naming the problem. On v1 the model meets the image during the "
+            "call, which answers 500 with that message.",
+            from_facts(
+                "§3: media-edit submits return 200 and validate later; a 500 is often a "
+                "parameter the model rejected while running"
+            ),
         ),
         Note(
             "v2 output",
-            "output is a list of image URLs, one per image.",
-            inferred(
-                "FACTS §3: the exact image-model key was not found; the issue asks for "
-                "the image URLs under output"
+            "output is the image's URL (a string) for one image, and a list of URLs when n > 1. "
+            "metrics carry cost and remaining_credits on success; retry_count appears only "
+            "after a retry, which the emulator never makes.",
+            from_facts(
+                "§3: the official SDK's docs ('the generated media is a URL in "
+                'result["output"]\'), client fixtures of image models; the list for n > 1 '
+                "is inferred"
             ),
         ),
         Note(

@@ -274,7 +274,7 @@ class Call(View):
             raise Refusal("missing-parameter", f"{name} parameter is required")
         self.entry.job_id = job_id
         job = self.emulator.find_job(self.provider, job_id, account)
-        if job is None or not job.pollable:
+        if job is None or not job.pollable or not self.emulator.ready(job):
             raise Refusal("request-not-found", request_id=job_id)
         return job, self.emulator.observe(job)
 

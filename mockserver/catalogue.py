@@ -6,12 +6,15 @@ import json
 from dataclasses import dataclass
 
 from contracts import NETWORK_SCENARIOS, SCENARIOS, Contract
+from mockserver.engine.jobs import UNREADY_READS
 from mockserver.engine.scenarios import supported
 
 _TIMING = {
     "slow": "accepted; the job takes three times its realistic duration, then ends {done}",
     "stuck": "accepted; the job never leaves {last}",
     "expired": "accepted; its record and media are already past retention (not found)",
+    "record-not-ready": f"accepted; its first {UNREADY_READS} reads answer as for an unknown "
+    "job, then it goes on to {done}",
 }
 
 

@@ -19,6 +19,7 @@ def test_health_lists_every_surface(client: TestClient) -> None:
         "segmind": "http://testserver/segmind",
         "pixazo": "http://testserver/pixazo",
         "apikley": "http://testserver/apikley",
+        "kie": "http://testserver/kie",
         "agtcloud": "http://testserver/agtcloud",
         "xai": "http://testserver/xai",
     }

@@ -79,7 +79,7 @@ def test_serve_announces_every_surface_and_serves_the_sdk() -> None:
         assert f"segmind    {served.origin}/segmind" in served.banner
         client = SegmindClient(api_key="k", base_url=f"{served.origin}/segmind/v1")
         result = client.submit_async("grok-imagine-image", prompt="x", resolution="1k").wait()
-        image = decode(httpx.get(result["output"][0]).content)
+        image = decode(httpx.get(result["output"]).content)
         assert image.size == (1408, 768)
 
 

@@ -41,6 +41,7 @@ def server() -> Iterator[Served]:
 
 @pytest.mark.parametrize("provider", list(CONTRACTS))
 def test_the_scenario_table_is_the_contracts(provider: str) -> None:
+    # After changing a contract: python -m tests.test_readme rewrites these sections.
     assert section(f"scenarios:{provider}") == markdown(get_contract(provider))
 
 
@@ -116,3 +117,24 @@ def test_the_config_excerpt_loads() -> None:
     (excerpt,) = blocks("toml")
     emulator = Emulator(settings_from(tomllib.loads(excerpt)))
     assert (emulator.seed, len(emulator.rules), len(emulator.director.chaos.entries)) == (7, 1, 1)
+
+
+def _synced(text: str) -> str:
+    """`text` with every generated section rewritten from the contracts."""
+    for provider in CONTRACTS:
+        for name, body in (
+            (f"scenarios:{provider}", markdown(get_contract(provider))),
+            (f"notes:{provider}", notes(provider)),
+        ):
+            start, end = f"<!-- {name}:start -->\n", f"\n<!-- {name}:end -->"
+            head, found, rest = text.partition(start)
+            _, closed, tail = rest.partition(end)
+            if not (found and closed):
+                raise SystemExit(f"README.md has no complete {name} section")
+            text = head + start + body + end + tail
+    return text
+
+
+if __name__ == "__main__":  # python -m tests.test_readme: rewrite the generated sections
+    path = Path(__file__).resolve().parents[1] / "README.md"
+    path.write_text(_synced(path.read_text()))

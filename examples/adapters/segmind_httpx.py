@@ -46,8 +46,9 @@ class SegmindImages:
             return "COMPLETED" if status["status"] == "COMPLETED" else None
 
         wait_until(poll, interval=self.poll_interval, timeout=self.timeout, what="the request")
-        result = self._send("GET", queued["response_url"]).json()
-        return [self._send("GET", url).content for url in result["output"]]
+        output = self._send("GET", queued["response_url"]).json()["output"]
+        urls = [output] if isinstance(output, str) else output  # one image: a bare URL
+        return [self._send("GET", url).content for url in urls]
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return send(self.client, method, url, retries=self.retries, backoff=self.backoff, **kwargs)

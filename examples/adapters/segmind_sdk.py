@@ -20,5 +20,7 @@ class SegmindSDKImages:
         params = {k: v for k, v in options.items() if v is not None}
         job = self.client.submit_async("grok-imagine-image", prompt=prompt, **params)
         result = job.wait(timeout=self.timeout, interval=1.0)
+        output = result["output"]  # one image: its URL; n > 1: a list of URLs
+        urls = [output] if isinstance(output, str) else output
         with httpx.Client(timeout=30) as client:
-            return [client.get(url).raise_for_status().content for url in result["output"]]
+            return [client.get(url).raise_for_status().content for url in urls]

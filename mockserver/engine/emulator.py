@@ -353,6 +353,15 @@ class Emulator:
         return phase
 
     @owned
+    def ready(self, job: Job) -> bool:
+        """Whether a read may see `job` yet (a record-not-ready job hides from its first
+        reads; each call spends one)."""
+        if job.unready_reads <= 0:
+            return True
+        job.unready_reads -= 1
+        return False
+
+    @owned
     def attach_webhook(self, job: Job, url: str, render: Render) -> None:
         """POST `render`'s body to `url` once the job ends (and retry if it must)."""
         job.webhook = self.webhooks.create(job.provider, job.id, url, render)

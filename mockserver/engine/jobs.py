@@ -18,6 +18,8 @@ from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
 
+# How many reads a record-not-ready job answers as unknown before it shows up.
+UNREADY_READS = 2
 # Inline image data longer than this is kept as its digest, not its bytes.
 INLINE_LIMIT = 1024
 # What a job keeps of its parameters at most: characters of keys and text, and items
@@ -161,6 +163,8 @@ class Job:
     pollable: bool = True
     # A flat fee taken when the job ended (a billed moderation block).
     fee: Decimal = Decimal(0)
+    # Reads still to answer as if the job did not exist yet (record-not-ready).
+    unready_reads: int = 0
     webhook: Delivery | None = None
     reads: int = 0
     # When each phase began, as far as the job has been observed; index 0 is submission.
@@ -258,6 +262,7 @@ def plan_job(
     record_seconds, media_seconds = retention
     expired = timing == "expired"
     return {
+        "unready_reads": UNREADY_READS if timing == "record-not-ready" else 0,
         "profile": profile,
         "timeline": plan(profile, phases, durations, rng, timing=timing),
         "media": MediaPlan(

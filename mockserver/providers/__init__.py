@@ -11,6 +11,7 @@ SURFACES: dict[str, Surface] = {
         segmind.SURFACE,
         pixazo.SURFACE,
         apikley.SURFACE,
+        apikley.KIE_SURFACE,
         openai_images.AGTCLOUD_SURFACE,
         openai_images.XAI_SURFACE,
     )

@@ -1,5 +1,7 @@
-"""Apikley (Kie.ai market API): `POST /api/v1/jobs/createTask`, `GET /api/v1/jobs/recordInfo`,
-signed callbacks."""
+"""Kie.ai's market jobs API, as Kie serves it and Apikley clones it:
+`POST /api/v1/jobs/createTask`, `GET /api/v1/jobs/recordInfo`, `GET /api/v1/chat/credit`,
+signed callbacks. One implementation, two surfaces: the contracts differ in hosts,
+ratios and task ids."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import base64
 import hashlib
 import hmac
 import json
+from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response
 
-from contracts import Model, nearest_ratio, pixel_size
-from contracts.apikley import APIKLEY
+from contracts import Contract, Model, nearest_ratio, pixel_size
+from contracts.apikley import APIKLEY, KIE
 from mockserver.call import Call
 from mockserver.engine import Account, Job, MediaRequest, Refusal
 from mockserver.media_route import serve_media
@@ -21,8 +24,6 @@ from mockserver.surface import Surface
 from mockserver.view import View
 
 _COMPACT = (",", ":")
-# The task envelope (model, callBackUrl, input), as the contract describes createTask.
-_REQUEST = APIKLEY.operation("createTask").params
 _GENERATING = len(APIKLEY.lifecycle.phases) - 1
 
 
@@ -44,7 +45,7 @@ async def _media(
 
 
 def _upscaled(call: Call, task_id: str, account: Account) -> Job:
-    source = call.emulator.find_job("apikley", task_id, account)
+    source = call.emulator.find_job(call.provider, task_id, account)
     if (
         source is None
         or source.model == "grok-imagine/upscale"
@@ -69,6 +70,7 @@ def record(view: View, job: Job, phase: int) -> dict[str, Any]:
         urls = [view.media_link(ref) for ref in view.emulator.media_refs(job)]
         result = json.dumps({"resultUrls": urls}, separators=_COMPACT)
     generating = job.phase_began(_GENERATING) or job.created_at
+    account = view.emulator.account(view.contract.provider, job.account)
     return {
         "taskId": job.id,
         "model": job.model,
@@ -81,7 +83,14 @@ def record(view: View, job: Job, phase: int) -> dict[str, Any]:
         "completeTime": view.time(job.terminal_at) if ended else None,
         "createTime": view.time(job.created_at),
         "updateTime": view.time(job.phase_changed_at),
+        "consumeCredits": _credits(job.cost if succeeded else Decimal(0)),
+        "remainedCredits": _credits(account.balance if account else Decimal(0)),
     }
+
+
+def _credits(amount: Decimal) -> int | float:
+    """Credits as Kie writes them: a whole number when they are one."""
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
 def signature(task_id: str, timestamp: str, secret: str) -> str:
@@ -92,13 +101,13 @@ def signature(task_id: str, timestamp: str, secret: str) -> str:
 
 async def _callback(view: View, job: Job, phase: int, now: float) -> tuple[Any, dict[str, str]]:
     data = record(view, job, phase)
-    ok = data["state"] == APIKLEY.lifecycle.succeeded
+    ok = data["state"] == view.contract.lifecycle.succeeded
     body = {
         "code": 200 if ok else 501,
         "msg": "Playground task completed successfully." if ok else "Playground task failed.",
         "data": {**data, "task_id": job.id},
     }
-    account = view.emulator.accounts.get("apikley", job.account)
+    account = view.emulator.accounts.get(view.contract.provider, job.account)
     headers = {}
     if account is not None and account.webhook_key:
         timestamp = str(int(now))
@@ -114,7 +123,7 @@ async def create_task(call: Call) -> Response:
     given = body.get("input")
     prompt = given.get("prompt") if isinstance(given, dict) else None
     choice = call.choose(prompt=prompt, model=body.get("model"))
-    top = call.checked(_REQUEST, body)
+    top = call.checked(call.operation.params, body)  # the envelope: model, callBackUrl, input
     model = call.model(top["model"])
     values = call.checked(model.params, body["input"], prefix="input.")
     media, failure = await _media(call, model, values, account)
@@ -131,6 +140,16 @@ async def record_info(call: Call) -> Response:
     return json_response({"code": 200, "msg": "success", "data": record(call, job, phase)})
 
 
-SURFACE = Surface(
-    APIKLEY, {"createTask": create_task, "recordInfo": record_info, "media": serve_media}
-)
+async def credit(call: Call) -> Response:
+    account = call.authenticate()
+    call.choose()
+    return json_response({"code": 200, "msg": "success", "data": _credits(account.balance)})
+
+
+def _surface(contract: Contract) -> Surface:
+    handlers = {"createTask": create_task, "recordInfo": record_info, "credit": credit}
+    return Surface(contract, {**handlers, "media": serve_media})
+
+
+SURFACE = _surface(APIKLEY)
+KIE_SURFACE = _surface(KIE)

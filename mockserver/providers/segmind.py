@@ -26,8 +26,8 @@ async def _accept(call: Call, *, sync: bool) -> tuple[Model, Job]:
     if values.get("image"):  # an edit keeps its input's ratio
         found, failure = await call.input_ratio(values["image"], "image", model.params)
         ratio = found or ratio
-    if failure is not None and sync:  # v1 reads its input before answering
-        raise Refusal("validation-error", failure)
+    if failure is not None and sync:  # the model meets the input during the v1 call
+        raise Refusal("server-error", failure)
     size = pixel_size(ratio, values["resolution"])
     quality = values.get("mode") == "quality"
     job = call.open_job(
@@ -60,7 +60,6 @@ def _metrics(call: Call, job: Job) -> dict[str, Any]:
         account = call.emulator.account("segmind", job.account)
         timings["cost"] = float(job.cost)
         timings["remaining_credits"] = float(account.balance) if account else 0.0
-        timings["retry_count"] = 0
     return timings
 
 
@@ -72,13 +71,18 @@ def _links(call: Call, job: Job) -> dict[str, str]:
 
 
 async def _result(call: Call, job: Job, phase: int) -> Response:
-    """The v2 result body (also v1 poll_url's and the quality slug's v1 JSON)."""
+    """The v2 result body (also v1 poll_url's and the quality slug's v1 JSON): `output`
+    is the image's URL, or a list of them when n > 1."""
     ended = job.is_terminal(phase)
+    output: list[str] | str | None = None
+    if ended and job.outcome.kind == "succeeded":
+        output = await call.media(job)
+        output = output[0] if len(output) == 1 else output
     body: dict[str, Any] = {
         "status": call.word(job, phase),
         "error": job.outcome.message if ended and job.outcome.kind != "succeeded" else None,
         "metrics": _metrics(call, job) if ended else {},
-        "output": await call.media(job) if ended and job.outcome.kind == "succeeded" else None,
+        "output": output,
         "request_id": job.id,
     }
     return json_response(body, 422 if body["error"] else 200)

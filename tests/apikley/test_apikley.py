@@ -104,6 +104,8 @@ def test_pending_records_have_no_results_yet(client: TestClient, emulator: Emula
         "completeTime",
         "createTime",
         "updateTime",
+        "consumeCredits",
+        "remainedCredits",
     }
 
 

@@ -28,15 +28,13 @@ pytestmark = pytest.mark.slow
 EXCLUDED: dict[str, list[Any]] = {
     # Kie-style: every refusal but 401, 429 and 500 rides on HTTP 200 with its code in the body.
     "apikley": [negative_data_rejection],
+    "kie": [negative_data_rejection],
     # xAI answers a missing or wrong key with 400 INVALID_ARGUMENT (a captured response).
     "xai": [ignored_auth],
 }
 KEYS = {
-    "segmind": {"x-api-key": "schemathesis"},
-    "pixazo": {"Ocp-Apim-Subscription-Key": "schemathesis"},
-    "apikley": {"Authorization": "Bearer schemathesis"},
-    "agtcloud": {"Authorization": "Bearer schemathesis"},
-    "xai": {"Authorization": "Bearer schemathesis"},
+    name: {c.auth.header: f"{c.auth.scheme or ''} schemathesis".strip()}
+    for name, c in CONTRACTS.items()
 }
 
 

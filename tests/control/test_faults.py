@@ -110,8 +110,8 @@ def test_a_rule_faults_media_downloads(server: LiveServer) -> None:
     result = httpx.get(job["response_url"], headers=AUTH).json()
     server.emulator.queue_scenario("truncated-body", provider="segmind", operation="media")
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(result["output"][0])
-    assert httpx.get(result["output"][0]).status_code == 200
+        httpx.get(result["output"])
+    assert httpx.get(result["output"]).status_code == 200
 
 
 # -- in-process: the same exceptions, no socket --------------------------------

@@ -27,7 +27,7 @@ def test_segmind_run_with_the_sdks_default_base_url(grok_mock: GrokMock, segmind
         "grok-imagine-image", prompt="a snow leopard", aspect_ratio="16:9", resolution="1k"
     )
     assert result["status"] == "COMPLETED"
-    (url,) = result["output"]
+    url = result["output"]
     assert url.startswith("https://api.segmind.com/media/")
     assert decode(httpx.get(url).content).size == (1408, 768)
     assert [e.operation for e in grok_mock.requests(provider="segmind")][:2] == [
@@ -66,7 +66,7 @@ def test_the_pages_requests_snippets_with_their_real_urls(grok_mock: GrokMock) -
         },
     )
     assert quality.status_code == 200
-    assert decode(requests.get(quality.json()["output"][0]).content).size == (1408, 768)
+    assert decode(requests.get(quality.json()["output"]).content).size == (1408, 768)
     pixazo = requests.post(
         "https://gateway.pixazo.ai/grok-imagine-pro-text-to-image-quality/v1/grok-imagine-pro-text-to-image-quality-request",
         json={

@@ -66,7 +66,8 @@ def test_sdk_run_returns_the_completed_result(sdk: SegmindClient) -> None:
     result = sdk.run("grok-imagine-image", **PAYLOAD)
     assert result["status"] == "COMPLETED"
     assert isinstance(result["metrics"]["inference_time"], float)
-    (url,) = result.get("output")
+    url = result.get("output")
+    assert isinstance(url, str)  # one image: its URL, as the SDK's docs show
     image = decode(_download(url))
     assert (image.format, image.size) == ("PNG", (2816, 1536))
 
@@ -133,7 +134,7 @@ def test_quality_page_requests_snippet(live: LiveServer) -> None:
     assert response.status_code == 200, response.text
     result = response.json()
     json.dumps(result, indent=2)
-    image = decode(_download(result["output"][0]))
+    image = decode(_download(result["output"]))
     assert (image.format, image.size) == ("JPEG", (2816, 1536))
 
 

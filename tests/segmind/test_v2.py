@@ -149,9 +149,9 @@ def test_records_404_one_hour_after_submission(client: TestClient, clock: Manual
         assert expired.status_code == 404
         assert expired.json() == {"error": f"Request {job['request_id']} not found"}
     # The output file outlives the record (seven days), then it is gone too.
-    assert client.get(result["output"][0]).status_code == 200
+    assert client.get(result["output"]).status_code == 200
     clock.advance(7 * 24 * 3600)
-    assert client.get(result["output"][0]).status_code == 404
+    assert client.get(result["output"]).status_code == 404
 
 
 def test_a_request_is_invisible_to_another_key(client: TestClient) -> None:
@@ -187,9 +187,9 @@ def test_per_job_profile_header(client: TestClient) -> None:
 
 def test_an_edit_keeps_the_input_images_aspect_ratio(client: TestClient) -> None:
     source = submit(client, {**BODY, "aspect_ratio": "9:16"})
-    source_url = client.get(source["response_url"], headers=AUTH).json()["output"][0]
+    source_url = client.get(source["response_url"], headers=AUTH).json()["output"]
     edit = submit(client, {**BODY, "image": source_url, "aspect_ratio": "16:9"})
-    output = client.get(edit["response_url"], headers=AUTH).json()["output"][0]
+    output = client.get(edit["response_url"], headers=AUTH).json()["output"]
     assert decode(client.get(output).content).size == (768, 1408)
 
 

@@ -28,8 +28,8 @@ KEY = {"x-api-key": "k"}
 
 def media_url(client: TestClient, **body: Any) -> str:
     job = client.post(SEGMIND, json={"prompt": "p", **body}, headers=KEY).json()
-    output: list[str] = client.get(job["response_url"], headers=KEY).json()["output"]
-    return output[0]
+    output: str = client.get(job["response_url"], headers=KEY).json()["output"]
+    return output
 
 
 def emulator(**settings: Any) -> Emulator:
