@@ -9,7 +9,7 @@ reason), so users can see how faithful any response is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -272,6 +272,19 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another observed form of the same surface (what older captures show, say), chosen
+    per provider in the settings: its error cases replace the contract's by name."""
+
+    description: str
+    source: Source
+    errors: Mapping[str, ErrorCase]
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "errors")
+
+
+@dataclass(frozen=True)
 class Contract:
     provider: str
     title: str
@@ -299,9 +312,27 @@ class Contract:
     # The case for a body that does not deserialize (a missing or ill-typed field, an
     # unknown enum value); None answers it as any other validation error.
     shape_error: str | None = None
+    # Other observed forms of this surface, by name (the default form is the contract).
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    # The variant this contract is in; None is the default form.
+    variant: str | None = None
 
     def __post_init__(self) -> None:
-        freeze_fields(self, "models", "errors", "outcomes")
+        freeze_fields(self, "models", "errors", "outcomes", "variants")
+        for name, chosen in self.variants.items():
+            unknown = sorted(set(chosen.errors) - set(self.errors))
+            if unknown:
+                raise ValueError(f"{self.provider} variant {name}: no case {', '.join(unknown)}")
+
+    def in_variant(self, name: str | None) -> Contract:
+        """This contract in variant `name` (None: as it is)."""
+        if name is None or name == self.variant:
+            return self
+        if name not in self.variants:
+            known = ", ".join(self.variants) or "none"
+            raise ValueError(f"{self.provider} has no variant {name!r}; known: {known}")
+        errors = {**self.errors, **self.variants[name].errors}
+        return replace(self, errors=errors, variant=name)
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:

@@ -182,7 +182,7 @@ AGTCLOUD = Contract(
     hosts=("api-cs-al.naci-tech.com",),
     prefix="/agtcloud",
     auth=Auth("Authorization", "Bearer", _PAGE),
-    operations=operations(PAGE, GENERATE, EDIT, {}),
+    operations=operations(PAGE, GENERATE, EDIT, {}, created=True),
     models=MODELS,
     errors=ERRORS,
     outcomes=OUTCOMES,

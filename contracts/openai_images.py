@@ -169,7 +169,11 @@ def operations(
     generate: tuple[Param, ...],
     edit: tuple[Param, ...],
     response_headers: Mapping[str, str],
+    *,
+    created: bool,
 ) -> tuple[Operation, ...]:
+    """The four operations; `created`: the answer is stamped with its time, as OpenAI-style
+    gateways answer (xAI itself does not)."""
     source = documented(page)
     deferred = from_facts("§1.7 deferred mode")
     rules = (
@@ -191,11 +195,17 @@ def operations(
                 description,
                 origin,
                 example={
-                    "created": 1767225600,
-                    "data": [{"url": "https://...", "mime_type": MIME_TYPE}],
+                    **({"created": 1767225600} if created else {}),
+                    "data": [
+                        {
+                            "url": "https://...",
+                            "mime_type": MIME_TYPE,
+                            "revised_prompt": "A watercolour fox in a misty pine forest.",
+                        }
+                    ],
                     "usage": {"cost_in_usd_ticks": 200000000},
                 },
-                schema=bodies.IMAGES,
+                schema=bodies.STAMPED_IMAGES if created else bodies.IMAGES,
                 headers=response_headers,
             ),
             ResponseSpec(

@@ -52,6 +52,11 @@ SCENARIOS: dict[str, Scenario] = {
             "record were not written yet (Kie's 'recordInfo is null'); then it goes on.",
         ),
         Scenario("insufficient-credits", "refusal", "The account cannot pay for the request."),
+        Scenario(
+            "credits-exhausted",
+            "refusal",
+            "The team has used all its credits or reached its monthly spending limit (xAI).",
+        ),
         Scenario("unauthorized", "refusal", "The API key is missing or invalid."),
         Scenario("forbidden", "refusal", "The key is valid but not allowed to use this model."),
         Scenario("rate-limited", "refusal", "Too many requests.", retryable=True),

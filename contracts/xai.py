@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from contracts._common import RESOLUTIONS, prompt_limit_note
@@ -12,6 +14,7 @@ from contracts._model import (
     ErrorCase,
     Note,
     Source,
+    Variant,
     from_facts,
     inferred,
 )
@@ -30,17 +33,34 @@ from contracts.openai_images import (
 
 PAGE = "FACTS.md §1 (xAI first-party REST API)"
 _CAPTURED = from_facts("§1.9 Errors: captured real examples")
-_GRPC = inferred(
-    "xAI's 'code' is the gRPC status description (INVALID_ARGUMENT is 'Client specified an "
-    "invalid argument', PERMISSION_DENIED 'The caller does not have permission'); the others "
-    "follow the same table"
+_GRPC_SOURCE = inferred(
+    "xAI's 'code' names the gRPC status behind the answer; the captured cases show "
+    "invalid-argument and permission-denied, the others follow gRPC's table"
 )
 _AXUM = inferred(
     "the spec documents 422 for missing fields and APIYI reports 422 for out-of-enum values: a "
     "body that does not deserialize"
 )
-
-INVALID_ARGUMENT = "Client specified an invalid argument"
+_KEBAB = from_facts(
+    "§1.9: 2026 captures and the official TypeScript SDK's tests write the gRPC status "
+    "kebab-case ('invalid-argument', 'permission-denied')"
+)
+# The gRPC statuses xAI answers with: the code as written now, and as older captures
+# show it (the status's description).
+GRPC_CODES = {
+    "invalid-argument": "Client specified an invalid argument",
+    "permission-denied": "The caller does not have permission",
+    "not-found": "Some requested entity was not found",
+    "resource-exhausted": "Some resource has been exhausted",
+    "internal": "Internal error",
+    "unavailable": "The service is currently unavailable",
+    "deadline-exceeded": "Deadline expired before operation could complete",
+}
+_EXHAUSTED = (
+    "Your team {account_id} has either used all available credits or reached its monthly "
+    "spending limit. To continue making API requests, please purchase more credits or raise "
+    "your spending limit."
+)
 GENERATE = generation_params(PAGE, RATIOS_2026, (*RESOLUTIONS, "1.5k"), model_required=False)
 EDIT = edit_params(GENERATE)
 
@@ -48,7 +68,7 @@ EDIT = edit_params(GENERATE)
 def _flat(
     name: str, status: int, code: str, message: str, source: Source, **more: Any
 ) -> ErrorCase:
-    """xAI's flat envelope: {"code": <status description>, "error": <message>}."""
+    """xAI's flat envelope: {"code": <gRPC status>, "error": <message>}."""
     return ErrorCase(
         name, status, {"code": code, "error": "{message}"}, source, message=message, **more
     )
@@ -60,7 +80,7 @@ ERRORS = {
         _flat(
             "unauthorized",
             400,
-            INVALID_ARGUMENT,
+            "invalid-argument",
             "Incorrect API key provided: {key_hint}. You can obtain an API key from "
             "https://console.x.ai.",
             _CAPTURED,
@@ -68,29 +88,34 @@ ERRORS = {
         _flat(
             "missing-key",
             400,
-            INVALID_ARGUMENT,
+            "invalid-argument",
             "No API key provided. You can obtain an API key from https://console.x.ai.",
             inferred("a missing key is answered like a wrong one (captured: a bad key gives 400)"),
             scenario=False,
         ),
-        _flat("validation-error", 400, INVALID_ARGUMENT, "Invalid request parameters", _CAPTURED),
+        _flat("validation-error", 400, "invalid-argument", "Invalid request parameters", _CAPTURED),
         _flat(
             "unsupported-argument",
             400,
-            INVALID_ARGUMENT,
+            "invalid-argument",
             "Argument not supported: {argument}",
             from_facts("§1.4 size, style: 'Argument not supported: size' (crazyrouter)"),
             scenario=False,
         ),
-        _flat("malformed-body", 400, INVALID_ARGUMENT, "", _AXUM, scenario=False),
+        _flat("malformed-body", 400, "invalid-argument", "", _AXUM, scenario=False),
         _flat(
-            "mock-usage", 400, INVALID_ARGUMENT, "", inferred("a mock-only refusal"), scenario=False
+            "mock-usage",
+            400,
+            "invalid-argument",
+            "",
+            inferred("a mock-only refusal"),
+            scenario=False,
         ),
         ErrorCase(
             "moderation-rejected",
             400,
             {
-                "code": INVALID_ARGUMENT,
+                "code": "invalid-argument",
                 "error": "{message}",
                 "usage": {"cost_in_usd_ticks": "{ticks}"},
             },
@@ -101,41 +126,41 @@ ERRORS = {
         _flat(
             "insufficient-credits",
             403,
-            "The caller does not have permission",
+            "permission-denied",
             "Your newly created teams doesn't have any credits yet. You can purchase credits on "
             "https://console.x.ai",
             from_facts("§1.9: third-party fixtures of a team without credits"),
         ),
         _flat(
+            "credits-exhausted",
+            403,
+            "permission-denied",
+            _EXHAUSTED,
+            from_facts("§1.9: 2026 captures of a team out of credits (403 since mid-2026)"),
+        ),
+        _flat(
             "forbidden",
             403,
-            "The caller does not have permission",
+            "permission-denied",
             "Your team does not have access to this model.",
-            _GRPC,
+            _GRPC_SOURCE,
         ),
         _flat(
             "model-not-found",
             404,
-            "Some requested entity was not found",
+            "not-found",
             "The model {model} does not exist or your team does not have access to it.",
-            _GRPC,
+            _GRPC_SOURCE,
         ),
         _flat(
             "request-not-found",
             404,
-            "Some requested entity was not found",
+            "not-found",
             "No deferred image request {request_id} (unknown, or older than 24 hours).",
             from_facts("§1.7: 404 for an unknown id or an expired result"),
             scenario=False,
         ),
-        _flat(
-            "endpoint-not-found",
-            404,
-            "Some requested entity was not found",
-            "Not found",
-            _GRPC,
-            scenario=False,
-        ),
+        _flat("endpoint-not-found", 404, "not-found", "Not found", _GRPC_SOURCE, scenario=False),
         _flat(
             "invalid-content-type",
             415,
@@ -156,27 +181,21 @@ ERRORS = {
         _flat(
             "rate-limited",
             429,
-            "Some resource has been exhausted",
+            "resource-exhausted",
             "Too many requests: your team's rate limit is exceeded.",
             from_facts("§1.9 Rate limits: error code 429 (docs.x.ai/developers/rate-limits)"),
         ),
-        _flat("server-error", 500, "Internal error", "Internal server error", _GRPC),
-        _flat("bad-gateway", 502, "Internal error", "Bad gateway", _GRPC),
+        _flat("server-error", 500, "internal", "Internal server error", _GRPC_SOURCE),
+        _flat("bad-gateway", 502, "internal", "Bad gateway", _GRPC_SOURCE),
         _flat(
             "service-unavailable",
             503,
+            "unavailable",
             "The service is currently unavailable",
-            "The service is currently unavailable",
-            _GRPC,
+            _GRPC_SOURCE,
             scenario=False,
         ),
-        _flat(
-            "gateway-timeout",
-            504,
-            "Deadline expired before operation could complete",
-            "Request timed out",
-            _GRPC,
-        ),
+        _flat("gateway-timeout", 504, "deadline-exceeded", "Request timed out", _GRPC_SOURCE),
         ErrorCase(
             "media-not-found",
             404,
@@ -188,13 +207,47 @@ ERRORS = {
     )
 }
 
+
+def _legacy(case: ErrorCase) -> ErrorCase:
+    """`case` as captures before 2026 show it: the gRPC status's description as its code
+    (and an exhausted team's answer as 429 resource exhausted)."""
+    code = case.body["code"]
+    if case.name == "credits-exhausted":
+        return replace(
+            case, status=429, body={**case.body, "code": GRPC_CODES["resource-exhausted"]}
+        )
+    return replace(case, body={**case.body, "code": GRPC_CODES[code]})
+
+
+LEGACY = Variant(
+    "Error codes as gRPC status descriptions ('Client specified an invalid argument'), as "
+    "captures before 2026 show them; an exhausted team answers 429.",
+    from_facts("§1.9: captured bodies (beeai-framework, continue issues); early-2026 captures"),
+    {
+        name: _legacy(case)
+        for name, case in ERRORS.items()
+        if isinstance(case.body, Mapping) and case.body.get("code") in GRPC_CODES
+    },
+)
+
 NOTES = (
     prompt_limit_note(),
     Note(
         "envelope",
-        'Errors are flat: {"code": <gRPC status description>, "error": <message>}; a bad key '
-        "is a 400, as captured.",
-        _CAPTURED,
+        'Errors are flat: {"code": <gRPC status, kebab-case>, "error": <message>}, e.g. '
+        '"invalid-argument"; a bad key is a 400, as captured. The variant legacy '
+        "(variants.xai = 'legacy') writes the code as older captures do, as the status's "
+        "description ('Client specified an invalid argument').",
+        _KEBAB,
+    ),
+    Note(
+        "out of credits",
+        "insufficient-credits is the 403 a newly created team without credits gets; "
+        "credits-exhausted is the 403 of a team that used all its credits or reached its "
+        "spending limit, naming the team (a stable UUID from the key). In the legacy variant "
+        "credits-exhausted is 429 'Some resource has been exhausted', as early-2026 captures "
+        "show; clients that retry 429s retry it.",
+        from_facts("§1.9: captures of both answers, 429 early in 2026 and 403 later"),
     ),
     Note(
         "422 vs 400",
@@ -231,9 +284,11 @@ NOTES = (
     ),
     Note(
         "outputs",
-        "Images are JPEG; mime_type is on every item, usage.cost_in_usd_ticks on every answer "
-        "(1 USD = 1e10 ticks); created is included as OpenAI clients expect it.",
-        from_facts("§1.6 success response"),
+        "Images are JPEG; mime_type and revised_prompt (the prompt as the model rewrote it, "
+        "made up deterministically from the seed) are on every item, usage.cost_in_usd_ticks "
+        "on every answer (1 USD = 1e10 ticks). There is no created: it is not in xAI's "
+        "schema or its SDK's fixtures.",
+        from_facts("§1.6 success response; revised_prompt as relays document it"),
     ),
     Note(
         "not emulated",
@@ -251,7 +306,11 @@ XAI = Contract(
     prefix="/xai",
     auth=Auth("Authorization", "Bearer", from_facts("§1.2 Authorization: Bearer")),
     operations=operations(
-        PAGE, GENERATE, EDIT, {"x-request-id": "the request's id, which xAI's SDK reads"}
+        PAGE,
+        GENERATE,
+        EDIT,
+        {"x-request-id": "the request's id, which xAI's SDK reads"},
+        created=False,
     ),
     models=MODELS,
     errors=ERRORS,
@@ -269,4 +328,5 @@ XAI = Contract(
     shape_error="invalid-body",
     times="epoch-seconds",
     notes=NOTES,
+    variants={"legacy": LEGACY},
 )

@@ -41,7 +41,7 @@ from mockserver.engine import (
 )
 from mockserver.engine.errors import NetworkFault
 from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
-from mockserver.engine.journal import bounded, key_fingerprint, key_hint, masked
+from mockserver.engine.journal import account_id, bounded, key_fingerprint, key_hint, masked
 from mockserver.engine.scenarios import RequestFacts
 from mockserver.faults import AFTER_HANDLING
 from mockserver.view import View
@@ -141,7 +141,12 @@ class Call(View):
         """What fills an error template besides the refusal's own fields."""
         first, last = self.contract.auth.hint
         model = self.model_name or next(iter(self.contract.models.values())).id
-        return {**self.params, "model": model, "key_hint": masked(self.key, first, last)}
+        return {
+            **self.params,
+            "model": model,
+            "key_hint": masked(self.key, first, last),
+            "account_id": account_id(self.provider, self.key),
+        }
 
     # -- what is asked ----------------------------------------------------------
 

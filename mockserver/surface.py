@@ -100,6 +100,7 @@ class Surface:
     ) -> Response | FaultResponse:
         method = scope["method"]
         wrong_method = False
+        contract = self._served(emulator)
         for route in self._routes:
             match = route.pattern.match(route_path)
             if match is None:
@@ -112,7 +113,7 @@ class Surface:
             call = Call(
                 request,
                 emulator,
-                self.contract,
+                contract,
                 route.operation,
                 entry,
                 base_url,
@@ -124,7 +125,11 @@ class Surface:
         else:
             refusal = Refusal("endpoint-not-found", f"No endpoint at {route_path}")
         entry.error = str(refusal)
-        return render_refusal(self.contract, refusal, emulator.clock.now())
+        return render_refusal(contract, refusal, emulator.clock.now())
+
+    def _served(self, emulator: Emulator) -> Contract:
+        """The contract as this emulator serves it (in the variant its settings chose)."""
+        return emulator.contracts.get(self.contract.provider, self.contract)
 
     async def _run(self, handler: Handler, call: Call) -> Response | FaultResponse:
         emulator = call.emulator
@@ -166,15 +171,15 @@ class Surface:
             return Response(status_code=499)
         except Refusal as refusal:
             call.entry.error = str(refusal)
-            return render_refusal(self.contract, refusal, now(), call.context())
+            return render_refusal(call.contract, refusal, now(), call.context())
         except MockUsageError as exc:
             call.entry.error = str(exc)
             usage = Refusal("mock-usage", str(exc))
-            return render_refusal(self.contract, usage, now(), call.context())
+            return render_refusal(call.contract, usage, now(), call.context())
         except Exception as exc:  # the safety net: an emulator bug still answers in shape
             log.exception("emulator error in %s %s", self.contract.provider, call.operation.id)
             message = f"Internal emulator error ({type(exc).__name__}): {exc}"
             call.entry.error = message
-            response = render_refusal(self.contract, Refusal("server-error", message), now())
+            response = render_refusal(call.contract, Refusal("server-error", message), now())
             response.headers["x-mock-error"] = "emulator-bug"
             return response

@@ -43,6 +43,7 @@ from mockserver.engine.settings import (
     effective_retention,
     enforced_limits,
 )
+from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,9 +88,12 @@ class Emulator:
     @owned
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
-        self.contracts: dict[str, Contract] = {p: CONTRACTS[p] for p in settings.providers}
+        self.contracts: dict[str, Contract] = {
+            p: CONTRACTS[p].in_variant(settings.variants.get(p)) for p in settings.providers
+        }
         self.profile = settings.profile
         self.ids = IdSource(settings.seed)
+        self.texts = Texts(settings.seed)
         self.media = MediaDesk(self._media_secret, producible_sizes())
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)

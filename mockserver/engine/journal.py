@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,12 @@ def masked(key: str | None, first: int, last: int) -> str:
     if not key or len(key) <= first + last:
         return "***"
     return f"{key[:first]}***{key[-last:] if last else ''}"
+
+
+def account_id(provider: str, key: str | None) -> str:
+    """The id a provider's messages give the account behind `key` (xAI names the team):
+    a UUID that is the same for the same key in every run."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"grok-imagine-mock:{provider}:{key or ''}"))
 
 
 def key_fingerprint(key: str | None) -> str | None:

@@ -61,6 +61,8 @@ class Settings:
     admin_hosts: tuple[str, ...] = ()
     # Signs media URLs; random per process unless set (for URLs stable across restarts).
     media_secret: str | None = None
+    # Per provider, the contract variant to serve ({"xai": "legacy"}); unset is the default.
+    variants: Mapping[str, str] = field(default_factory=dict)
     webhook_attempts: int = 5
     webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     webhook_timeout: float = 10.0
@@ -80,6 +82,7 @@ class Settings:
             "limits",
             "durations",
             "retention",
+            "variants",
         ):
             unknown = sorted(set(getattr(self, name)) - set(CONTRACTS))
             if unknown:
@@ -91,6 +94,11 @@ class Settings:
             effective_durations(CONTRACTS[provider], self)
         for provider in self.retention:
             effective_retention(CONTRACTS[provider], self)
+        for provider, variant in self.variants.items():
+            try:
+                CONTRACTS[provider].in_variant(variant)
+            except ValueError as exc:
+                raise MockUsageError(f"variants: {exc}") from None
 
 
 # An hour: longer than any real call waits, short enough that a sleep cannot overflow.
@@ -234,6 +242,7 @@ _CHECKS: Mapping[str, Callable[[str, Any], Any]] = MappingProxyType(
         "webhook_keys": _frozen,
         "durations": _frozen,
         "retention": _frozen,
+        "variants": _frozen,
     }
 )
 

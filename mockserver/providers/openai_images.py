@@ -71,8 +71,14 @@ async def _answer(call: Call, submission: Submission, ratio: str) -> Response:
     await call.emulator.wait_sync(job)
     if job.outcome.kind != "succeeded":
         raise _failure(job)
-    images = {"created": int(job.created_at), **await _images(call, job)}
-    return json_response(images, headers=_headers(call))
+    stamp = {"created": int(job.created_at)} if _stamped(call) else {}
+    return json_response({**stamp, **await _images(call, job)}, headers=_headers(call))
+
+
+def _stamped(call: Call) -> bool:
+    """Whether the answer carries `created`: the gateways' schemas list it, xAI's not."""
+    schema = call.operation.responses[0].schema or {}
+    return "created" in schema.get("properties", {})
 
 
 def _failure(job: Job) -> Refusal:
@@ -85,8 +91,11 @@ def _failure(job: Job) -> Refusal:
 
 async def _images(call: Call, job: Job) -> dict[str, Any]:
     field = "b64_json" if job.inline else "url"
+    prompt = str(job.params.get("prompt", ""))
+    revise = call.emulator.texts.revised_prompt
     items: list[dict[str, Any]] = [
-        {field: value, "mime_type": MIME_TYPE} for value in await call.media(job, "base64")
+        {field: value, "mime_type": MIME_TYPE, "revised_prompt": revise(prompt, job.id, i)}
+        for i, value in enumerate(await call.media(job, "base64"))
     ]
     if job.outcome.code == "respect_moderation":  # the last image is withheld
         items[-1] = {field: None, "mime_type": MIME_TYPE, "respect_moderation": False}

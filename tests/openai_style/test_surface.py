@@ -114,7 +114,7 @@ def test_a_moderation_block_is_the_captured_400_and_is_billed(
     response = post(client, "xai", GEN, {"prompt": "x [mock:moderation-blocked]"})
     assert response.status_code == 400
     assert response.json() == {
-        "code": "Client specified an invalid argument",
+        "code": "invalid-argument",
         "error": "Generated image rejected by content moderation.",
         "usage": {"cost_in_usd_ticks": 500000000},
     }
@@ -314,7 +314,7 @@ def test_quality_only_on_2_0(client: TestClient) -> None:
 def test_xai_keys_and_envelope(client: TestClient) -> None:
     missing = client.post("/xai/v1/images/generations", json={"prompt": "x"})
     assert missing.status_code == 400
-    assert missing.json()["code"] == "Client specified an invalid argument"
+    assert missing.json()["code"] == "invalid-argument"
     assert post(client, "xai", GEN, {"prompt": "x"}).headers["x-request-id"]
 
 
@@ -330,7 +330,7 @@ def test_invalid_xai_key_message_masks_the_key() -> None:
         )
     assert response.status_code == 400
     assert response.json() == {
-        "code": "Client specified an invalid argument",
+        "code": "invalid-argument",
         "error": "Incorrect API key provided: ba***na. You can obtain an API key from https://console.x.ai.",
     }
 
