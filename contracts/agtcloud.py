@@ -13,6 +13,7 @@ from contracts._model import (
     Note,
     Source,
     documented,
+    from_facts,
     inferred,
 )
 from contracts.openai_images import (
@@ -29,10 +30,12 @@ from contracts.openai_images import (
 PAGE = "agtcloud-grok-image-openai-style.txt"
 _PAGE = documented(PAGE)
 _ENVELOPE = inferred(
-    "the page does not show errors; its docs follow the new-api/one-api gateway template, and "
-    "OpenAI-compatible gateways answer OpenAI's nested {error: {message, type, param, code}}"
+    "the page does not show the model's errors; New API (whose documentation the page is) "
+    "passes on OpenAI's nested {error: {message, type, param, code}}"
 )
 
+# New API writes amounts after a full-width dollar sign (U+FF04).
+_DOLLAR = "\uff04"
 GENERATE = generation_params(PAGE, XAI_RATIOS, RESOLUTIONS, model_required=True)
 EDIT = edit_params(GENERATE)
 
@@ -48,6 +51,21 @@ def _openai(
 ) -> ErrorCase:
     """OpenAI's envelope: {"error": {"message", "type", "param", "code"}}."""
     body = {"error": {"message": "{message}", "type": kind, "param": "{param}", "code": code}}
+    return ErrorCase(name, status, body, source, message=message, **more)
+
+
+def _new_api(
+    name: str, status: int, code: str, message: str, source: Source, **more: Any
+) -> ErrorCase:
+    """New API's own refusals (the gateway's, not the model's): OpenAI's envelope with type
+    new_api_error, and the gateway's request id after the message."""
+    body = {
+        "error": {
+            "message": "{message} (request id: {trace_id})",
+            "type": "new_api_error",
+            "code": code,
+        }
+    }
     return ErrorCase(name, status, body, source, message=message, **more)
 
 
@@ -84,20 +102,19 @@ ERRORS = {
             "Generated image rejected by content moderation.",
             scenario=False,
         ),
-        _openai(
+        _new_api(
             "unauthorized",
             401,
-            "invalid_request_error",
-            "invalid_api_key",
-            "Incorrect API key provided.",
+            "",
+            "无效的令牌",
+            from_facts("§6 New API: an invalid token (its auth middleware)"),
         ),
-        _openai(
+        _new_api(
             "missing-key",
             401,
-            "invalid_request_error",
-            None,
-            "You didn't provide an API key. Provide it in the Authorization header using "
-            "Bearer auth (Authorization: Bearer YOUR_KEY).",
+            "",
+            "未提供令牌",
+            from_facts("§6 New API: no token given (its auth middleware)"),
             scenario=False,
         ),
         _openai(
@@ -131,12 +148,13 @@ ERRORS = {
             scenario=False,
         ),
         _openai("payload-too-large", 413, "invalid_request_error", None, "", scenario=False),
-        _openai(
+        _new_api(
             "insufficient-credits",
-            429,
-            "insufficient_quota",
-            "insufficient_quota",
-            "You exceeded your current quota, please check your plan and billing details.",
+            403,
+            "insufficient_user_quota",
+            f"image pre-consumed quota failed, user quota: {_DOLLAR}{{balance}}, "
+            f"need quota: {_DOLLAR}{{required}}",
+            from_facts("§6 New API: image relay quota check (403 insufficient_user_quota)"),
         ),
         _openai(
             "rate-limited",
@@ -202,9 +220,12 @@ AGTCLOUD = Contract(
         prompt_limit_note(),
         Note(
             "envelope",
-            "Errors use OpenAI's nested envelope; no credits is 429 insufficient_quota and a "
-            "moderation block is 400 content_policy_violation, as OpenAI answers them.",
-            _ENVELOPE,
+            "Errors use OpenAI's nested envelope. The gateway's own refusals are New API's: a "
+            "bad or missing token is 401 type new_api_error, no credits is 403 "
+            "insufficient_user_quota (not OpenAI's 429, which the openai SDK would retry), "
+            "each message ending '(request id: <time><random>)'. A moderation block is 400 "
+            "content_policy_violation, as OpenAI answers it.",
+            from_facts("§6 New API: its error wrapper, auth middleware and image relay"),
         ),
         Note(
             "parameters",

@@ -41,7 +41,14 @@ from mockserver.engine import (
 )
 from mockserver.engine.errors import NetworkFault
 from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
-from mockserver.engine.journal import account_id, bounded, key_fingerprint, key_hint, masked
+from mockserver.engine.journal import (
+    account_id,
+    bounded,
+    key_fingerprint,
+    key_hint,
+    masked,
+    trace_id,
+)
 from mockserver.engine.scenarios import RequestFacts
 from mockserver.faults import AFTER_HANDLING
 from mockserver.view import View
@@ -146,6 +153,8 @@ class Call(View):
             "model": model,
             "key_hint": masked(self.key, first, last),
             "account_id": account_id(self.provider, self.key),
+            # A gateway's own id for this request, as New API appends to its messages.
+            "trace_id": trace_id(self.emulator.clock.now(), self.emulator.traces.hex(8)),
         }
 
     # -- what is asked ----------------------------------------------------------

@@ -93,6 +93,8 @@ class Emulator:
         }
         self.profile = settings.profile
         self.ids = IdSource(settings.seed)
+        # Ids of answers rather than jobs (request and trace ids in headers and messages).
+        self.traces = IdSource(settings.seed, stream="traces")
         self.texts = Texts(settings.seed)
         self.media = MediaDesk(self._media_secret, producible_sizes())
         self.jobs = JobStore()

@@ -17,9 +17,11 @@ class IdSource:
     requests never share a half-drawn id.
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, stream: str = "ids") -> None:
+        """`stream` names an independent sequence: draws from one never move another's
+        (an error's trace id cannot shift the next job's id)."""
         self.seed = seed
-        self._rng = random.Random(f"grok-imagine-mock/ids/{seed}")
+        self._rng = random.Random(f"grok-imagine-mock/{stream}/{seed}")
         self._counter = 0
         self._lock = threading.Lock()
 

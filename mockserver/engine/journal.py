@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,6 +49,12 @@ def account_id(provider: str, key: str | None) -> str:
     """The id a provider's messages give the account behind `key` (xAI names the team):
     a UUID that is the same for the same key in every run."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"grok-imagine-mock:{provider}:{key or ''}"))
+
+
+def trace_id(now: float, noise: str) -> str:
+    """A gateway's request id as New API writes it: the UTC time to the second, then
+    random characters ("20261129101500" + "a1b2c3d4")."""
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(now)) + noise
 
 
 def key_fingerprint(key: str | None) -> str | None:

@@ -27,7 +27,7 @@ Submission = tuple[Account, Choice, dict[str, Any], dict[str, Any]]
 def _headers(call: Call) -> dict[str, str]:
     """The headers this operation's answers carry (xAI's x-request-id, which its SDK reads)."""
     named = any("x-request-id" in spec.headers for spec in call.operation.responses)
-    return {"x-request-id": call.emulator.ids.uuid4()} if named else {}
+    return {"x-request-id": call.emulator.traces.uuid4()} if named else {}
 
 
 async def _submission(call: Call) -> Submission:

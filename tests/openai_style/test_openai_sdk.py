@@ -6,6 +6,7 @@ import asyncio
 import base64
 import io
 import os
+import re
 import shutil
 import subprocess
 
@@ -114,15 +115,25 @@ def test_xai_errors_reach_the_sdk_as_its_exceptions(live: LiveServer, emulator: 
         sdk.images.generate(model="grok-imagine-nope", prompt="x")
 
 
-def test_agtcloud_errors_are_openais_envelope(live: LiveServer) -> None:
+def test_agtcloud_errors_are_new_apis(live: LiveServer, emulator: Emulator) -> None:
     sdk = client(live, "agtcloud")
     with pytest.raises(AuthenticationError) as raised:
         sdk.images.generate(model="grok-imagine-image", prompt="x [mock:unauthorized]")
-    assert raised.value.code == "invalid_api_key"
-    assert raised.value.type == "invalid_request_error"
-    with pytest.raises(RateLimitError) as quota:
-        sdk.images.generate(model="grok-imagine-image", prompt="x [mock:insufficient-credits]")
-    assert quota.value.code == "insufficient_quota"
+    assert raised.value.type == "new_api_error"
+    said = raised.value.body
+    assert isinstance(said, dict)
+    assert re.fullmatch(r"无效的令牌 \(request id: \d{14}[0-9a-f]{8}\)", said["message"])
+    emulator.set_balance("agtcloud", "xai-test-key", "0.01")
+    retried = len(emulator.journal.query(provider="agtcloud"))
+    patient = OpenAI(api_key="xai-test-key", base_url=live.url("agtcloud") + "/v1")
+    with pytest.raises(PermissionDeniedError) as quota:  # a 403: the SDK does not retry it
+        patient.images.generate(model="grok-imagine-image", prompt="x")
+    assert len(emulator.journal.query(provider="agtcloud")) == retried + 1
+    assert (quota.value.code, quota.value.type) == ("insufficient_user_quota", "new_api_error")
+    assert quota.value.message.startswith(
+        "Error code: 403 - image pre-consumed quota failed, user quota: \uff040.01, "
+        "need quota: \uff040.02 (request id: "
+    )
     with pytest.raises(BadRequestError) as bad:
         sdk.images.generate(model="grok-imagine-image", prompt="x", n=11)
     assert bad.value.param == "n"

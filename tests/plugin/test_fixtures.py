@@ -9,7 +9,7 @@ import httpx
 import pytest
 import requests
 import segmind
-from openai import AsyncOpenAI, OpenAI, PermissionDeniedError, RateLimitError
+from openai import AsyncOpenAI, OpenAI, PermissionDeniedError
 
 from pytest_plugin import GrokMock, NotIntercepted, WebhookReceiver
 from tests.conftest import decode
@@ -136,10 +136,10 @@ def test_insufficient_credits_in_each_providers_own_words(grok_mock: GrokMock) -
         OpenAI(api_key="k", base_url="https://api.x.ai/v1").images.generate(
             model="grok-imagine-image", prompt="x"
         )
-    with pytest.raises(RateLimitError):
-        OpenAI(
-            api_key="k", base_url="https://api-cs-al.naci-tech.com/v1", max_retries=0
-        ).images.generate(model="grok-imagine-image", prompt="x")
+    with pytest.raises(PermissionDeniedError):  # New API's 403 insufficient_user_quota
+        OpenAI(api_key="k", base_url="https://api-cs-al.naci-tech.com/v1").images.generate(
+            model="grok-imagine-image", prompt="x"
+        )
 
 
 def test_a_pixazo_webhook_reaches_the_receiver(
