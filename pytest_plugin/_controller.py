@@ -24,16 +24,19 @@ class GrokMock:
 
     `url(provider)` is the base URL a client should use: the provider's real one
     for the in-process fixture (its host is intercepted), the live server's for
-    `grok_mock_server`.
+    `grok_mock_server`. `base_url` is the live server's origin (None in-process).
     """
 
-    def __init__(self, emulator: Emulator, base_urls: dict[str, str]) -> None:
+    def __init__(
+        self, emulator: Emulator, base_urls: dict[str, str], base_url: str | None = None
+    ) -> None:
         # Called before each in-process request, in the caller's thread (adapter checks).
         self.request_guards: list[Callable[[], None]] = []
         # A failing test's report ends with the journal, unless the test shows its own.
         self.journal_in_reports = True
         self.emulator = emulator
         self._base_urls = base_urls
+        self._base_url = base_url
 
     # -- where clients go -------------------------------------------------
 
@@ -47,6 +50,12 @@ class GrokMock:
     @property
     def base_urls(self) -> dict[str, str]:
         return dict(self._base_urls)
+
+    @property
+    def base_url(self) -> str | None:
+        """The live server's origin (`http://127.0.0.1:PORT`), for the admin API and
+        anything else not under a provider; None when served in-process."""
+        return self._base_url
 
     # -- time and lifecycles ------------------------------------------------
 

@@ -93,7 +93,8 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
 @contextlib.contextmanager
 def live(emulator: Emulator, chosen: Options) -> Iterator[GrokMock]:
     with fail_closed(provider_hosts()), LiveServer(emulator) as server:
-        controller = GrokMock(emulator, {p: server.url(p) for p in emulator.contracts})
+        urls = {p: server.url(p) for p in emulator.contracts}
+        controller = GrokMock(emulator, urls, server.base_url)
         with _sleeping(controller, chosen):
             yield controller
 

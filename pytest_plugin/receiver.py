@@ -12,21 +12,43 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-__all__ = ["ReceivedWebhook", "WebhookReceiver"]
+__all__ = ["Headers", "ReceivedWebhook", "WebhookReceiver"]
+
+
+class Headers(dict[str, str]):
+    """Header names as HTTP compares them, whatever their case: `headers["X-Webhook-
+    Signature"]` and `headers["x-webhook-signature"]` are the same (kept lower-case)."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        super().__init__((name.lower(), value) for name, value in pairs)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
 
 
 @dataclass(frozen=True)
 class ReceivedWebhook:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Headers
     body: bytes
     status: int = 200
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", Headers(self.headers))
 
     @property
     def json(self) -> Any:
@@ -151,7 +173,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
+                headers = Headers(self.headers.items())
                 status = receiver._record(ReceivedWebhook("POST", self.path, headers, body))
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

@@ -22,6 +22,7 @@ MockSignal               (BaseException: control flow that user code must not sw
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 __all__ = [
@@ -118,8 +119,10 @@ class UnknownScenario(MockUsageError):
         self.name = name
         self.provider = provider
         self.available = available
+        close = difflib.get_close_matches(name, available, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         super().__init__(
-            f"scenario {name!r} is not available on {provider}; "
+            f"scenario {name!r} is not available on {provider}{hint}; "
             f"available scenarios: {', '.join(available)}"
         )
 

@@ -41,8 +41,24 @@ def test_queries_and_counts_filter_on_every_field(grok_mock: GrokMock) -> None:
         "v2.status",
     ]
     assert journal.query(limit=1)[0].status == 404
+    # The operation as the journal prints it ([segmind.v2.submit]) filters the same.
+    assert journal.count(operation="segmind.v2.submit") == 2
+    assert journal.count(operation="pixazo.v2.submit") == 0
     with pytest.raises(TypeError, match="unknown journal filter"):
         journal.query(colour="red")
+
+
+def test_the_admin_api_filters_as_the_journal_prints(client: TestClient) -> None:
+    host = {"host": "api.segmind.com", "x-api-key": "alice"}
+    client.post("/v2/grok-imagine-image", json={"prompt": "x"}, headers=host)
+    for operation in ("v2.submit", "segmind.v2.submit"):
+        count = client.get("/__mock/journal/count", params={"operation": operation})
+        assert count.json() == {"count": 1}
+    unknown = client.get("/__mock/journal", params={"colour": "red"})
+    assert unknown.status_code == 400
+    message = unknown.json()["error"]
+    assert "unknown journal filter(s) colour" in message
+    assert "provider, operation, method, status, scenario, job_id, key" in message
 
 
 def test_the_verification_helper_passes_and_returns_the_matches(grok_mock: GrokMock) -> None:

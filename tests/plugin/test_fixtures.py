@@ -257,3 +257,48 @@ def test_the_controller_reads_jobs_journal_and_resets(grok_mock: GrokMock) -> No
     grok_mock.reset(seed=3)
     assert grok_mock.jobs() == []
     assert grok_mock.seed == 3
+
+
+def test_the_controller_knows_the_live_origin(
+    grok_mock: GrokMock, grok_mock_server: GrokMock
+) -> None:
+    assert grok_mock.base_url is None  # in-process: there is no server
+    origin = grok_mock_server.base_url
+    assert origin is not None
+    assert grok_mock_server.url("segmind") == f"{origin}/segmind"
+    assert httpx.get(f"{origin}/__mock/health").json()["status"] == "ok"
+
+
+def test_received_webhook_headers_ignore_case(
+    grok_mock: GrokMock, grok_webhook_receiver: WebhookReceiver
+) -> None:
+    grok_mock.set_webhook_key("kie", "k", "secret")
+    httpx.post(
+        "https://api.kie.ai/api/v1/jobs/createTask",
+        json={
+            "model": "grok-imagine/text-to-image",
+            "input": {"prompt": "x"},
+            "callBackUrl": grok_webhook_receiver.url,
+        },
+        headers={"Authorization": "Bearer k"},
+    )
+    (delivery,) = grok_webhook_receiver.wait(1)
+    signature = delivery.headers["X-Webhook-Signature"]
+    assert signature == delivery.headers["x-webhook-signature"]
+    assert delivery.headers.get("X-WEBHOOK-TIMESTAMP") is not None
+    assert "User-Agent" in delivery.headers
+    assert delivery.headers["user-agent"].startswith("grok-imagine-mock/")
+
+
+def test_a_misspelt_scenario_gets_a_suggestion(grok_mock: GrokMock) -> None:
+    from mockserver.engine.errors import UnknownScenario
+
+    with pytest.raises(UnknownScenario, match=r"'rate-limit' .*\(did you mean 'rate-limited'\?\)"):
+        grok_mock.queue("rate-limit", provider="segmind")
+    answer = httpx.post(
+        "https://api.segmind.com/v2/grok-imagine-image",
+        json={"prompt": "x"},
+        headers={"x-api-key": "k", "X-Mock-Scenario": "job-fail"},
+    )
+    assert answer.status_code == 400
+    assert "did you mean 'job-failed'?" in answer.json()["error"]
