@@ -1,12 +1,17 @@
-"""Apikley's (Kie.ai's) wire: its page, operations, callback and bodies (JSON Schema)."""
+"""Apikley's (Kie.ai's) wire: its page, operations, callback, bodies (JSON Schema) and
+error catalogue."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts._common import image_answers
 from contracts._model import (
+    ErrorCase,
     Operation,
     Param,
     ResponseSpec,
+    Source,
     WebhookSpec,
     documented,
     from_facts,
@@ -136,3 +141,111 @@ WEBHOOKS = (
         },
     ),
 )
+
+# The Grok Imagine image models both hosts serve.
+MODEL_IDS = ("grok-imagine/text-to-image", "grok-imagine/image-to-image", "grok-imagine/upscale")
+KIE_OPENAPI = inferred(
+    "Kie's own OpenAPI for recordInfo (apidog export) shows this body; a captured client test "
+    "shows it served with HTTP 200"
+)
+
+
+def _code(
+    name: str, code: int, msg: str, source: Source, http: int = 200, **more: Any
+) -> ErrorCase:
+    """Kie's envelope: the error in the body `code`, text in `msg`, `data` null."""
+    body = {"code": code, "msg": "{message}", "data": None}
+    return ErrorCase(name, http, body, source, message=msg, **more)
+
+
+ERRORS = {
+    e.name: e
+    for e in (
+        _code("unauthorized", 401, "Unauthorized", KIE_OPENAPI, http=401),
+        _code(
+            "missing-key",
+            401,
+            "Unauthorized - Authentication credentials are missing or invalid",
+            PAGE_SOURCE,
+            http=401,
+            scenario=False,
+        ),
+        _code(
+            "insufficient-credits",
+            402,
+            "Insufficient Credits - Account does not have enough credits to perform the operation",
+            PAGE_SOURCE,
+        ),
+        _code(
+            "endpoint-not-found",
+            404,
+            "Not Found - The requested resource or endpoint does not exist",
+            PAGE_SOURCE,
+            http=404,
+            scenario=False,
+        ),
+        _code(
+            "validation-error",
+            422,
+            "Validation Error - The request parameters failed validation checks",
+            PAGE_SOURCE,
+        ),
+        _code(
+            "model-not-found",
+            422,
+            "The page does not exist or is not published",
+            inferred("captured from Kie for an unknown model (a client's migration notes)"),
+            named="The page does not exist or is not published (unknown model {model!r}; "
+            f"this endpoint serves {', '.join(MODEL_IDS)})",
+        ),
+        _code("request-not-found", 422, "recordInfo is null", KIE_OPENAPI, scenario=False),
+        _code("missing-parameter", 400, "", KIE_OPENAPI, scenario=False),
+        _code(
+            "mock-usage", 422, "", inferred("a mock-only refusal in Kie's envelope"), scenario=False
+        ),
+        _code("rate-limited", 429, "Rate limit exceeded", KIE_OPENAPI, http=429),
+        _code(
+            "limit-exceeded",
+            429,
+            "Rate limit exceeded: {limit}",
+            PAGE_SOURCE,
+            http=429,
+            scenario=False,
+        ),
+        _code(
+            "maintenance",
+            455,
+            "Service Unavailable - System is currently undergoing maintenance",
+            PAGE_SOURCE,
+        ),
+        _code(
+            "server-error",
+            500,
+            "Server Error - An unexpected error occurred while processing the request",
+            PAGE_SOURCE,
+            http=500,
+        ),
+        _code(
+            "feature-disabled",
+            505,
+            "Feature Disabled - The requested feature is currently disabled",
+            PAGE_SOURCE,
+        ),
+        _code(
+            "payload-too-large",
+            413,
+            "",
+            inferred("no body limit is documented; an oversized body is refused unread"),
+            http=413,
+            scenario=False,
+        ),
+        ErrorCase(
+            "media-not-found",
+            404,
+            "Not Found",
+            inferred("result files sit on a CDN whose error body is not documented"),
+            content_type="text/plain",
+            scenario=False,
+        ),
+    )
+}

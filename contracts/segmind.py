@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from contracts._common import (
     OUTPUT_FORMATS,
@@ -15,28 +14,23 @@ from contracts._model import (
     Auth,
     Billing,
     Contract,
-    ErrorCase,
     JobOutcome,
     Lifecycle,
     Model,
     Note,
     Param,
     Retention,
-    Source,
     documented,
     from_facts,
     inferred,
 )
 from contracts._segmind_operations import (
-    BOTH,
+    ERRORS,
     ERRORS_SOURCE,
     IMAGE_PAGE,
     OPERATIONS,
     QUALITY_PAGE,
-    V2,
 )
-
-_OURS = inferred("the page describes the code; the body text is ours, in Segmind's envelope")
 
 ASPECT_RATIOS = (
     "1:1",
@@ -144,133 +138,6 @@ MODELS = {
     ),
 }
 QUALITY_MODE_PRICE = MODELS["grok-imagine-image-quality"].price_per_image
-
-_405_PAGE = (
-    "<html><head><title>405 Method Not Allowed</title></head><body>"
-    "<center><h1>405 Method Not Allowed</h1></center></body></html>"
-)
-
-
-def _case(name: str, status: int, source: Source, message: str = "", **more: Any) -> ErrorCase:
-    """An error in Segmind's one envelope, `{"error": "<message>"}`."""
-    return ErrorCase(name, status, {"error": "{message}"}, source, message=message, **more)
-
-
-_400 = documented(f"{BOTH}: 400 Invalid parameters or request format")
-
-ERRORS = {
-    e.name: e
-    for e in (
-        _case("validation-error", 400, _400, "Invalid parameters or request format", wording=_OURS),
-        _case("malformed-body", 400, _400, scenario=False, wording=_OURS),
-        _case(
-            "mock-usage",
-            400,
-            inferred("a mock-only refusal, rendered in Segmind's error envelope"),
-            scenario=False,
-        ),
-        _case(
-            "unauthorized",
-            401,
-            ERRORS_SOURCE,
-            "Unauthorized. API key is invalid or may have expired...",
-        ),
-        _case(
-            "missing-key",
-            401,
-            ERRORS_SOURCE,
-            "Missing Authorization or x-api-key in header",
-            scenario=False,
-        ),
-        _case(
-            "forbidden",
-            403,
-            documented(f"{BOTH}: 403 Forbidden, insufficient permissions"),
-            "Forbidden: your account or team is not permitted to use this model",
-            wording=_OURS,
-        ),
-        _case(
-            "model-not-found",
-            404,
-            documented(f"{BOTH}: 404 Model or endpoint not found"),
-            "Model not found",
-            wording=_OURS,
-            named="Model '{model}' not found",
-        ),
-        ErrorCase(
-            "request-not-found",
-            404,
-            {"error": "Request {request_id} not found"},
-            V2,
-            scenario=False,
-        ),
-        ErrorCase(
-            "method-not-allowed",
-            405,
-            _405_PAGE,
-            ERRORS_SOURCE,
-            content_type="text/html",
-            scenario=False,
-        ),
-        _case(
-            "insufficient-credits",
-            406,
-            ERRORS_SOURCE,
-            "Insufficient credits. Your balance is {balance} credits and this request requires "
-            "{required} credits.",
-            wording=_OURS,
-        ),
-        _case("invalid-content-type", 406, ERRORS_SOURCE, "Invalid content type"),
-        _case("model-retired", 410, ERRORS_SOURCE, "This model has been retired", wording=_OURS),
-        _case(
-            "payload-too-large",
-            413,
-            inferred(
-                "no body limit is documented; an oversized body is refused in Segmind's "
-                "envelope rather than read into memory"
-            ),
-            scenario=False,
-            wording=_OURS,
-        ),
-        _case(
-            "rate-limited",
-            429,
-            ERRORS_SOURCE,
-            "Rate limit exceeded. Please try again later.",
-            headers={"x-rate-limit-reset-at-utc": "{reset_at}"},
-            wording=_OURS,
-        ),
-        _case(
-            "server-error",
-            500,
-            documented(f"{BOTH}: 500 Internal server error"),
-            "Internal server error",
-            wording=_OURS,
-        ),
-        _case(
-            "bad-gateway",
-            502,
-            documented(f"{BOTH}: 502 Service temporarily unavailable"),
-            "Bad Gateway: service temporarily unavailable",
-            wording=_OURS,
-        ),
-        _case(
-            "gateway-timeout",
-            504,
-            documented(f"{BOTH}: 504 Request timed out"),
-            "Request timed out",
-            wording=_OURS,
-        ),
-        _case(
-            "media-not-found",
-            404,
-            inferred("output files are on a CDN whose error body is not documented"),
-            "The requested output does not exist or has expired",
-            scenario=False,
-            wording=_OURS,
-        ),
-    )
-}
 
 OUTCOMES = {
     "job-failed": JobOutcome(

@@ -35,6 +35,7 @@ __all__ = [
     "broken_submits",
     "data_uri_images",
     "minimal_submit",
+    "prompts",
     "sample_image",
     "submit_models",
     "submits",
@@ -126,9 +127,32 @@ def _text(param: Param) -> st.SearchStrategy[str]:
     low = param.min_length or 0
     high = param.max_length if param.max_length is not None else _TEXT_CAP
     high = max(low, min(high, _TEXT_CAP))
-    return st.text(_PROMPT_ALPHABET, min_size=low, max_size=high).filter(
+    odd = st.text(_PROMPT_ALPHABET, min_size=low, max_size=high).filter(
         lambda s: not low or s.strip()
     )
+    if param.name != "prompt":
+        return odd
+    fitting = prompts().filter(lambda p: low <= len(p) <= (param.max_length or len(p)))
+    return st.one_of(fitting, odd)
+
+
+_STYLES = ("photograph", "watercolour", "oil painting", "3D render", "pencil sketch", "poster")
+_HOURS = ("at dawn", "at dusk", "at night", "in the rain", "under neon light", "in winter")
+
+
+def _prompt(seed: int) -> str:
+    from faker import Faker  # each draw its own instance: no state shared between draws
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    style, hour = fake.random_element(_STYLES), fake.random_element(_HOURS)
+    who = f"{fake.first_name()}, a {fake.job().lower()}"
+    return f"A {style} of {who}, in {fake.city()} {hour}; {fake.color_name().lower()} tones"
+
+
+def prompts() -> st.SearchStrategy[str]:
+    """Realistic image prompts (Faker, seeded by the draw: a failing example replays)."""
+    return st.integers(min_value=0, max_value=2**32 - 1).map(_prompt)
 
 
 def _wanted(param: Param) -> bool:

@@ -287,8 +287,8 @@ class Call(View):
         if not job_id:
             raise Refusal("missing-parameter", f"{name} parameter is required")
         self.entry.job_id = job_id
-        job = self.emulator.find_job(self.provider, job_id, account)
-        if job is None or not job.pollable or not self.emulator.ready(job):
+        job = self.emulator.find_job(self.provider, job_id, account, reading=True)
+        if job is None or not job.pollable:
             raise Refusal("request-not-found", request_id=job_id)
         return job, self.emulator.observe(job)
 

@@ -44,7 +44,7 @@ from mockserver.engine.settings import (
     enforced_limits,
 )
 from mockserver.engine.texts import Texts
-from mockserver.engine.webhooks import Render, WebhookPolicy, Webhooks
+from mockserver.engine.webhooks import Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,12 +113,7 @@ class Emulator:
             self.journal,
             outbound=lambda: self.outbound,
             allowed_hosts=settings.allowed_hosts,
-            policy=WebhookPolicy(
-                settings.webhook_attempts,
-                settings.webhook_backoff,
-                settings.webhook_timeout,
-                body_bytes=settings.journal_body_bytes,
-            ),
+            policy=settings.webhook_policy(),
         )
         if self._webhook_loop is not None:
             self.webhooks.home(self._webhook_loop)
@@ -329,12 +324,18 @@ class Emulator:
         )
 
     @owned
-    def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:
-        """The caller's job, or None when unknown, expired or someone else's."""
+    def find_job(
+        self, provider: str, job_id: str, account: Account, *, reading: bool = False
+    ) -> Job | None:
+        """The caller's job, or None when unknown, expired or someone else's (or, for a
+        client's read, not visible yet: record-not-ready spends one hidden read)."""
         now = self.clock.now()
         self._sweep(now)
         job = self.jobs.get(job_id, now)
         if job is None or job.provider != provider or job.account != account.key:
+            return None
+        if reading and job.unready_reads > 0:
+            job.unready_reads -= 1
             return None
         return job
 
@@ -357,15 +358,6 @@ class Emulator:
         if terminal and self.ledger.settle(job, terminal) and job.webhook is not None:
             self.webhooks.schedule(job.webhook, self.clock.now())
         return phase
-
-    @owned
-    def ready(self, job: Job) -> bool:
-        """Whether a read may see `job` yet (a record-not-ready job hides from its first
-        reads; each call spends one)."""
-        if job.unready_reads <= 0:
-            return True
-        job.unready_reads -= 1
-        return False
 
     @owned
     def attach_webhook(self, job: Job, url: str, render: Render) -> None:

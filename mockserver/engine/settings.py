@@ -13,6 +13,7 @@ from mockserver.engine.accounts import DEFAULT_BALANCE
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.lifecycle import check_profile
+from mockserver.engine.webhooks import WebhookPolicy
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ class Settings:
         for name, check in _CHECKS.items():
             object.__setattr__(self, name, check(name, getattr(self, name)))
         self._check_per_provider()
+
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy(
+            self.webhook_attempts,
+            self.webhook_backoff,
+            self.webhook_timeout,
+            body_bytes=self.journal_body_bytes,
+        )
 
     def _check_per_provider(self) -> None:
         """Per-provider tables name served providers and hold valid values, checked now."""
