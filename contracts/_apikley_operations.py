@@ -133,7 +133,7 @@ WEBHOOKS = (
     WebhookSpec(
         "callback",
         "The finished task, POSTed to callBackUrl (signed when the account has a webhook key)",
-        inferred("FACTS §2: the body is inferred from third-party code"),
+        inferred("SOURCES §2: the body is inferred from third-party code"),
         schema=CALLBACK,
         headers={
             "X-Webhook-Timestamp": "seconds since the epoch (signed callbacks only)",

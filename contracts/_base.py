@@ -30,7 +30,7 @@ def documented(page: str) -> Source:
 
 
 def from_facts(section: str) -> Source:
-    """Stated by a public source gathered in FACTS.md, section `section`."""
+    """Stated by a public source recorded in docs/SOURCES.md, section `section`."""
     return Source("facts", section)
 
 

@@ -14,7 +14,7 @@ PROMPT_LIMIT_SOURCE = inferred(
 )
 OUTPUT_FORMATS = ("jpeg", "png", "webp")
 RESOLUTIONS = ("1k", "2k")
-# xAI's thirteen ratios (FACTS §1.4, older schema), as Pixazo lists them.
+# xAI's thirteen ratios (SOURCES §1.4, older schema), as Pixazo lists them.
 XAI_RATIOS = (
     "2:1",
     "20:9",

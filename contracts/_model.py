@@ -2,7 +2,7 @@
 
 A contract is plain, frozen data. Each element carries a `Source` saying whether
 the provider's page states it (`documented`), another public source does
-(`facts`, pointing into FACTS.md), or we had to choose it (`inferred`, with the
+(`facts`, pointing into docs/SOURCES.md), or we had to choose it (`inferred`, with the
 reason), so users can see how faithful any response is.
 """
 

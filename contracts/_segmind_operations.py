@@ -172,7 +172,7 @@ OPERATIONS = (
         "The older poll endpoint that submit's poll_url names; answers as v2.result.",
         "read",
         inferred(
-            "FACTS §3 names poll_url as kept for backward compatibility; its body is not "
+            "SOURCES §3 names poll_url as kept for backward compatibility; its body is not "
             "documented, so it answers as the v2 result does"
         ),
         job_param="request_id",

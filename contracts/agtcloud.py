@@ -209,7 +209,7 @@ AGTCLOUD = Contract(
     billing=Billing(
         charged=("succeeded",),
         unit="USD",
-        source=inferred("the gateway passes on xAI's per-image prices (FACTS §1.3)"),
+        source=inferred("the gateway passes on xAI's per-image prices (SOURCES §1.3)"),
         fees={"moderation-blocked": MODERATION_FEE},
     ),
     media_path="/xai-imgen/{job_id}/{token}.{ext}",

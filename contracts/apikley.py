@@ -191,7 +191,7 @@ _SHARED_NOTES = (
         "When the task ends, callBackUrl gets {code: 200 or 501, msg, data: <recordInfo "
         "data>}; data also carries task_id, which Kie's signature sample reads.",
         inferred(
-            "FACTS §2: the body is inferred from third-party code; the schema says "
+            "SOURCES §2: the body is inferred from third-party code; the schema says "
             "taskId and the verification sample says task_id, so both are sent"
         ),
     ),

@@ -1,4 +1,4 @@
-"""Output pixel sizes for every aspect ratio and resolution (FACTS.md §1.8).
+"""Output pixel sizes for every aspect ratio and resolution (docs/SOURCES.md §1.8).
 
 The 1K column and most of the 2K column are Runware's published table. Cells
 that table leaves out are marked inferred, each with its reason.

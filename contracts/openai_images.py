@@ -31,9 +31,9 @@ S1 = from_facts("§1.4-1.7 xAI OpenAPI spec (xai-org/xai-sdk-ts spec/openapi.jso
 _S7_PRICE = from_facts("§1.3 grok-imagine-image: $0.02/image (docs.x.ai Images overview)")
 _PRICE_GUESS = inferred("no price found for this model; a placeholder per image")
 
-# 1 USD = 10,000,000,000 ticks (FACTS §1.6).
+# 1 USD = 10,000,000,000 ticks (SOURCES §1.6).
 TICKS_PER_USD = 10_000_000_000
-# A request blocked by content moderation is billed this usage-guidelines fee (FACTS §5).
+# A request blocked by content moderation is billed this usage-guidelines fee (SOURCES §5).
 MODERATION_FEE = Decimal("0.05")
 MAX_EDIT_IMAGES = 3
 DEPRECATED_ALIASES = {"grok-imagine-image-pro": "grok-imagine-image-quality"}
@@ -327,7 +327,7 @@ RETENTION = Retention(
     record_source=from_facts("§1.7 deferred results are kept for 24 hours"),
     media_seconds=24 * 3600,
     media_source=inferred(
-        "URLs are 'temporary' (FACTS §1.6); they live as long as deferred results"
+        "URLs are 'temporary' (SOURCES §1.6); they live as long as deferred results"
     ),
 )
 

@@ -109,8 +109,8 @@ _QUALITY = Param(
     "quality",
     "string",
     inferred(
-        "FACTS §4 says the 2.0 body adds quality without listing values; these are xAI's "
-        "values across its schema versions (FACTS §1.4)"
+        "SOURCES §4 says the 2.0 body adds quality without listing values; these are xAI's "
+        "values across its schema versions (SOURCES §1.4)"
     ),
     description="Quality tier (Grok Imagine Image 2.0 only).",
     enum=("low", "medium", "high", "auto"),
@@ -362,7 +362,7 @@ PIXAZO = Contract(
             "sync_mode",
             "sync_mode only changes how media comes back (data URIs); the request still queues.",
             inferred(
-                "the page describes sync_mode as the media encoding; FACTS §4's 'synchronous' "
+                "the page describes sync_mode as the media encoding; SOURCES §4's 'synchronous' "
                 "SKILL.md contradicts the page, and the page wins"
             ),
         ),

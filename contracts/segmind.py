@@ -96,7 +96,7 @@ def _common(page: str, output_format: str) -> tuple[Param, ...]:
 
 _PRICE_SOURCE = inferred(
     "Segmind's pages show no price; $0.02 is xAI's list price for grok-imagine-image "
-    "(FACTS §1.3) and $0.07 a placeholder for the quality tier. Configure your own."
+    "(SOURCES §1.3) and $0.07 a placeholder for the quality tier. Configure your own."
 )
 
 MODELS = {
@@ -154,7 +154,7 @@ OUTCOMES = {
         "failed",
         "Generated image rejected by content moderation.",
         documented(
-            f"{IMAGE_PAGE}: content/RAI blocks surface as FAILED; the text is xAI's (FACTS §5)"
+            f"{IMAGE_PAGE}: content/RAI blocks surface as FAILED; the text is xAI's (SOURCES §5)"
         ),
     ),
 }

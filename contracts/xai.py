@@ -31,7 +31,7 @@ from contracts.openai_images import (
     operations,
 )
 
-PAGE = "FACTS.md §1 (xAI first-party REST API)"
+PAGE = "docs/SOURCES.md §1 (xAI first-party REST API)"
 _CAPTURED = from_facts("§1.9 Errors: captured real examples")
 _GRPC_SOURCE = inferred(
     "xAI's 'code' names the gRPC status behind the answer; the captured cases show "

@@ -45,6 +45,14 @@ def test_the_example_config_sets_everything(configured: Emulator) -> None:
     segmind, apikley = configured.contracts["segmind"], configured.contracts["apikley"]
     assert effective_durations(segmind, settings)["realistic"] == (1.0, 12.0)
     assert effective_retention(apikley, settings)[0] == 7200
+    assert configured.contracts["xai"].variant == "legacy"
+    assert configured.contracts["xai"].errors["unauthorized"].body["code"] == (
+        "Client specified an invalid argument"
+    )
+    assert configured.contracts["xai"].variant == "legacy"
+    assert configured.contracts["xai"].errors["unauthorized"].body["code"] == (
+        "Client specified an invalid argument"
+    )
 
 
 def test_the_example_config_serves_what_it_says(configured: Emulator) -> None:
@@ -91,6 +99,7 @@ def test_no_config_keeps_the_defaults() -> None:
         ("[durations.segmind]\nslow = [1, 2]", "profiles with durations are fast and realistic"),
         ("[retention.apikley]\nrecord = 5", "retention.apikley: unknown key(s) record"),
         ("[prices.segmnd]\nx = 1", "prices: unknown provider(s) segmnd; known: segmind"),
+        ("[variants]\nxai = 'old'", "variants: xai has no variant 'old'; known: legacy"),
     ],
 )
 def test_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
