@@ -49,10 +49,6 @@ def test_the_example_config_sets_everything(configured: Emulator) -> None:
     assert configured.contracts["xai"].errors["unauthorized"].body["code"] == (
         "Client specified an invalid argument"
     )
-    assert configured.contracts["xai"].variant == "legacy"
-    assert configured.contracts["xai"].errors["unauthorized"].body["code"] == (
-        "Client specified an invalid argument"
-    )
 
 
 def test_the_example_config_serves_what_it_says(configured: Emulator) -> None:
