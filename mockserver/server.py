@@ -17,7 +17,7 @@ from mockserver.engine import Emulator
 from mockserver.engine.errors import ServeError
 
 if TYPE_CHECKING:
-    import uvicorn
+    from mockserver.prompt_server import PromptServer
 
 # Real seconds open requests (a `hang` fault, a slow sync call) get once asked to stop.
 GRACE_SECONDS = 1
@@ -70,8 +70,10 @@ def origin_of(sock: socket.socket) -> str:
 
 def _server(
     app: MockApp, log_level: str, access_log: bool, *, lifespan: bool = False
-) -> uvicorn.Server:
+) -> PromptServer:
     import uvicorn
+
+    from mockserver.prompt_server import PromptServer
 
     config = uvicorn.Config(
         app,
@@ -84,7 +86,7 @@ def _server(
         # A `hang` fault never ends on its own: shutdown must not wait for it.
         timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    return uvicorn.Server(config)
+    return PromptServer(config)
 
 
 def serve(
@@ -146,7 +148,7 @@ class LiveServer:
         self._host = host
         self._port = port
         self._log_level = log_level
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
 
@@ -171,7 +173,7 @@ class LiveServer:
     def stop(self) -> None:
         if self._server is None or self._thread is None:
             return
-        self._server.should_exit = True
+        self._server.stop()
         self._thread.join(timeout=10)
         self._server = self._thread = None
 

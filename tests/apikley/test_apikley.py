@@ -302,6 +302,7 @@ def test_finished_tasks_free_their_concurrency_slot(
     assert create(client)
 
 
+@pytest.mark.slow
 def test_the_501st_creation_in_an_hour_is_refused(clock: ManualClock) -> None:
     emulator = Emulator(clock=clock, profile="realistic", seed=1)
     with TestClient(create_app(emulator)) as client:

@@ -55,6 +55,7 @@ def test_each_fault_reaches_httpx_over_the_socket(server: LiveServer, fault: str
         _post("httpx", server, fault)
 
 
+@pytest.mark.slow  # the httpx twin above runs in the inner loop
 @pytest.mark.parametrize("fault", list(EXPECTED))
 def test_each_fault_reaches_requests_over_the_socket(server: LiveServer, fault: str) -> None:
     _, expected, text = EXPECTED[fault]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -27,10 +28,24 @@ def error_shapes(provider: str) -> list[frozenset[str]]:
     return shapes
 
 
+# Where the provider itself answers a bad input with a 5xx, the emulator does too: Segmind's
+# v1 model meets an unreadable `image` during the call and fails with a 500 (docs/SOURCES.md
+# §3). Such an answer must still name what was wrong, in the provider's shape.
+_DOCUMENTED_5XX = {("segmind", "v1.generate"): re.compile(r"^Invalid value for 'image': ")}
+
+
+def _documented_5xx(target: Target, response: httpx.Response) -> bool:
+    said = _DOCUMENTED_5XX.get((target.provider, target.operation.split(":")[0]))
+    if said is None or response.status_code != 500:
+        return False
+    body = response.json()
+    return isinstance(body, dict) and bool(said.match(str(body.get("error", ""))))
+
+
 def check_answer(target: Target, label: str, response: httpx.Response) -> list[str]:
     where = f"{target.operation} {label}"
     problems = []
-    if response.status_code >= 500:
+    if response.status_code >= 500 and not _documented_5xx(target, response):
         problems.append(f"{where}: {response.status_code} {response.text[:300]}")
     if response.headers.get("x-mock-error") == "emulator-bug":
         problems.append(f"{where}: emulator-bug {response.text[:300]}")
@@ -50,7 +65,7 @@ def test_the_corpus_covers_every_post_operation() -> None:
         (c.provider, o.id) for c in CONTRACTS.values() for o in c.operations if o.method == "POST"
     }
     assert covered == expected
-    assert len(TARGETS) == 16
+    assert len(TARGETS) == 19  # Kie's createTask adds three models
     assert sum(1 for t in TARGETS for _ in cases(t)) >= 900
 
 
