@@ -18,7 +18,7 @@ from mockserver.admin import build_admin
 from mockserver.admin_policy import AdminPolicy
 from mockserver.engine import Emulator, JournalEntry
 from mockserver.engine.journal import redact_headers
-from mockserver.faults import TRANSPORT, transport_of
+from mockserver.faults import ENTRY, TRANSPORT, transport_of
 from mockserver.outbound import HttpOutbound
 from mockserver.providers import SURFACES
 from mockserver.responses import json_response
@@ -157,9 +157,11 @@ class MockApp:
                 record()
             await send(message)
 
+        extensions = scope.setdefault("extensions", {})
+        extensions[ENTRY] = entry
         transport = transport_of(send)
         if transport is not None:  # network faults act on the connection itself
-            scope.setdefault("extensions", {})[TRANSPORT] = transport
+            extensions[TRANSPORT] = transport
         try:
             await surface.handle(
                 scope,

@@ -323,7 +323,8 @@ class Call(View):
             if choice.scenario not in AFTER_HANDLING:
                 raise NetworkFault(choice.scenario)
             self.fault = choice.scenario
-            return choice
+            # Spent here: the job this request still opens must not spend the rule again.
+            return Choice(choice.scenario, choice.source)
         if choice.scenario not in self.contract.errors:
             return choice
         if choice.scenario == "insufficient-credits":

@@ -22,6 +22,9 @@ from starlette.types import Receive, Scope, Send
 
 TRANSPORT = "grok-mock.transport"
 FAULT = "grok-mock.fault"
+# The request's journal entry, for a caller in the same process that learns more about
+# its fate than the server could (an in-process client that gave up waiting).
+ENTRY = "grok-mock.entry"
 # Faults that happen after the request was handled: the work is done, the answer is lost.
 AFTER_HANDLING = frozenset({"truncated-body", "slow-response"})
 _CHUNK = 16

@@ -45,12 +45,16 @@ def format_time(style: TimeStyle, epoch: float | None) -> Any:
     return stamp + ("Z" if style == "iso-seconds" else f".{millis % 1000:03d}Z")
 
 
+# Seconds from a rate limit to the reset time a provider's header announces.
+RATE_LIMIT_RESET = 60.0
+
+
 def render_refusal(
     contract: Contract, refusal: Refusal, now: float, context: Mapping[str, str] | None = None
 ) -> Response:
     """The contract's answer to `refusal`; `context` (path parameters) fills what it does not."""
     case = contract.error_case(refusal.case)
-    reset_at = format_time("iso-seconds", now + 60)  # Segmind's rate-limit header
+    reset_at = format_time("iso-seconds", now + RATE_LIMIT_RESET)  # Segmind's header
     fields = {"reset_at": reset_at, **(context or {}), **refusal.fields}
     body, headers = case.render(refusal.message, named=refusal.named, **fields)
     if case.content_type == "application/json":

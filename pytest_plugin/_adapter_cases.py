@@ -18,8 +18,8 @@ _FIELDS = {
     "output_format": ("output_format",),
 }
 NEUTRAL_FIELDS = ("prompt", *_FIELDS)
-# A request for more images than this only makes examples slower, not more telling.
-_MAX_N = 4
+# The prompt of the explicit examples (drawn examples draw theirs).
+EXAMPLE_PROMPT = "A lighthouse at dusk, waves breaking on the rocks"
 
 
 @dataclass(frozen=True)
@@ -60,22 +60,52 @@ def varied_fields(contract: Contract, model: Model) -> dict[str, Param]:
     return out
 
 
+def _choices(param: Param) -> list[Any] | None:
+    """Every value worth trying once: an enum's values, an integer range's two ends."""
+    if param.enum is not None:
+        # "auto" leaves the ratio to the model; the checks want to know what to expect.
+        return [v for v in param.enum if v != "auto"]
+    if param.type == "integer" and param.minimum is not None and param.maximum is not None:
+        return sorted({int(param.minimum), int(param.maximum)})
+    return None
+
+
 def requests(
     contract: Contract, model: Model, vary: tuple[str, ...]
 ) -> st.SearchStrategy[ImageRequest]:
+    """Requests over every documented value and the whole of every range."""
     fields = {k: v for k, v in varied_fields(contract, model).items() if k in vary}
     drawn: dict[str, st.SearchStrategy[Any]] = {}
     for neutral, param in fields.items():
+        choices = _choices(param)
         if neutral == "n":
-            high = min(param.maximum or _MAX_N, _MAX_N)
-            drawn[neutral] = st.integers(int(param.minimum or 1), int(high))
-        elif neutral == "aspect_ratio" and param.enum is not None:
-            # "auto" leaves the ratio to the model; the checks want to know what to expect.
-            drawn[neutral] = st.sampled_from([v for v in param.enum if v != "auto"])
+            drawn[neutral] = st.integers(int(param.minimum or 1), int(param.maximum or 1))
+        elif choices is not None:
+            drawn[neutral] = st.sampled_from(choices)
         else:
             drawn[neutral] = valid_value(param)
     prompt = valid_value(next(p for p in model_params(contract, model) if p.name == "prompt"))
     return st.builds(ImageRequest, prompt=prompt, **drawn)
+
+
+def covering_requests(
+    contract: Contract, model: Model, vary: tuple[str, ...]
+) -> list[ImageRequest]:
+    """Few requests that between them use every enum value and both ends of every range
+    at least once: the explicit examples every check runs before it draws."""
+    fields = {k: v for k, v in varied_fields(contract, model).items() if k in vary}
+    choices = {k: c for k, p in fields.items() if (c := _choices(p))}
+    count = max((len(c) for c in choices.values()), default=1)
+    return [
+        ImageRequest(EXAMPLE_PROMPT, **{k: c[i % len(c)] for k, c in choices.items()})
+        for i in range(count)
+    ]
+
+
+def cover(*axes: list[Any]) -> list[tuple[Any, ...]]:
+    """Tuples that between them hold every value of every axis at least once."""
+    count = max(len(axis) for axis in axes)
+    return [tuple(axis[i % len(axis)] for axis in axes) for i in range(count)]
 
 
 # -- what goes wrong ------------------------------------------------------------
@@ -95,6 +125,11 @@ def permanent_refusals(contract: Contract) -> list[str]:
     )
 
 
+def withheld_outcomes(contract: Contract) -> list[str]:
+    """Job endings that succeed but withhold an image (xAI's per-image moderation)."""
+    return sorted(n for n, outcome in contract.outcomes.items() if outcome.kind == "succeeded")
+
+
 def passing_troubles(contract: Contract) -> list[str]:
     """Refusals and network faults that a later attempt gets past."""
     refusals = [
@@ -102,6 +137,17 @@ def passing_troubles(contract: Contract) -> list[str]:
         for n, case in contract.errors.items()
         if case.scenario and n in SCENARIOS and SCENARIOS[n].retryable
     ]
-    # A hang needs the client's own timeout; only faults that fail fast are drawn.
-    faults = [n for n in sorted(NETWORK_SCENARIOS) if SCENARIOS[n].retryable and n != "hang"]
+    # A hang needs the client's own timeout; a slow answer still arrives. The rest fail
+    # fast; truncated-body loses the answer to a request that was processed.
+    faults = [n for n in sorted(NETWORK_SCENARIOS) if n not in ("hang", "slow-response")]
     return sorted(refusals) + faults
+
+
+def trouble_places(contract: Contract) -> list[str]:
+    """Where a trouble can strike: submits, reads (status, results), media downloads."""
+    kinds = {op.kind for op in contract.operations}
+    return [kind for kind in ("submit", "read", "media") if kind in kinds]
+
+
+def operations_of(contract: Contract, kind: str) -> list[str]:
+    return [op.id for op in contract.operations if op.kind == kind]

@@ -17,9 +17,11 @@ import httpx
 
 from mockserver.app import MockApp
 from mockserver.engine.errors import InProcessFault
-from mockserver.faults import FAULT
+from mockserver.faults import ENTRY, FAULT
 
 T = TypeVar("T")
+# How the journal names a request whose in-process client stopped waiting for it.
+CLIENT_GAVE_UP = "the client gave up waiting"
 
 
 class Portal:
@@ -131,13 +133,23 @@ async def call_app(app: MockApp, request: httpx.Request) -> httpx.Response:
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
+    clock = app.emulator.clock
+    began = clock.now()
     await app(scope, receive, send)
+    read_timeout = (request.extensions.get("timeout") or {}).get("read")
     fault = extensions.get(FAULT)
     if fault is not None:
-        read_timeout = (request.extensions.get("timeout") or {}).get("read")
         slow_enough = read_timeout is not None and fault["interval"] > read_timeout
         if fault["name"] != "slow-response" or slow_enough:
             raise InProcessFault(fault)
+    took = clock.now() - began
+    if read_timeout is not None and took > read_timeout:
+        # A synchronous answer that took longer (on the emulator's clock) than the client
+        # waits: over a socket the client would have given up first.
+        entry = extensions.get(ENTRY)
+        if entry is not None:
+            entry.error = f"{CLIENT_GAVE_UP} after {read_timeout:g} s; the answer took {took:.1f} s"
+        raise InProcessFault({"name": "client-timeout"})
     return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 

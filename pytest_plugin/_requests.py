@@ -35,8 +35,13 @@ def requests_mock(
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
             body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
+        read = _read_timeout(getattr(prepared, "req_kwargs", {}).get("timeout"))
         request = httpx.Request(
-            prepared.method, prepared.url, headers=dict(prepared.headers), content=body
+            prepared.method,
+            prepared.url,
+            headers=dict(prepared.headers),
+            content=body,
+            extensions={"timeout": {"read": read}},
         )
         try:
             response = portal.run(call_app(app, request))
@@ -56,6 +61,13 @@ def requests_mock(
     else:
         mock.add_passthru(re.compile(rf"^(?!https?://({names})(:\d+)?(/|\?|$))"))
     return mock
+
+
+def _read_timeout(timeout: Any) -> float | None:
+    """requests' timeout: one number for both, or (connect, read)."""
+    if isinstance(timeout, (tuple, list)):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    return float(timeout) if isinstance(timeout, (int, float)) else None
 
 
 def _requests_error(fault: InProcessFault, url: str) -> Exception:

@@ -46,6 +46,8 @@ class AdapterOptions:
       a dropped connection) before it gives up; 0 means it reports the first one.
     - `min_backoff`: a retry sooner than this after the failure is a retry storm.
     - `min_poll_interval`: polls of one job closer together than this fail.
+    - `max_poll_interval`: the adapter must return (or report a failure) within this
+      long after the job ended: a client that checks too seldom fails.
     - `max_wait`: a job that never finishes must be given up within this long.
     - `webhooks`: the factory takes a third argument, a URL the adapter must register
       as its webhook; the checks then expect a delivery there for each job.
@@ -59,6 +61,7 @@ class AdapterOptions:
     retries: int = 0
     min_backoff: float = 0.1
     min_poll_interval: float = 0.5
+    max_poll_interval: float = 20.0
     max_wait: float = 600.0
     webhooks: bool = False
     vary: tuple[str, ...] = ("n", "aspect_ratio", "resolution", "output_format")
@@ -105,6 +108,7 @@ def adapter_contract(
     retries: int = 0,
     min_backoff: float = 0.1,
     min_poll_interval: float = 0.5,
+    max_poll_interval: float = 20.0,
     max_wait: float = 600.0,
     webhooks: bool = False,
     vary: Sequence[str] | None = None,
@@ -129,9 +133,15 @@ def adapter_contract(
     for name, value in (
         ("min_backoff", min_backoff),
         ("min_poll_interval", min_poll_interval),
+        ("max_poll_interval", max_poll_interval),
         ("max_wait", max_wait),
     ):
         _check_number(name, value)
+    if max_poll_interval < min_poll_interval:
+        raise _fail(
+            f"max_poll_interval ({max_poll_interval:g}) is below min_poll_interval "
+            f"({min_poll_interval:g})"
+        )
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise _fail(f"examples must be a positive integer, got {examples!r}")
     allowed = NEUTRAL_FIELDS[1:]
@@ -148,6 +158,7 @@ def adapter_contract(
         retries=retries,
         min_backoff=float(min_backoff),
         min_poll_interval=float(min_poll_interval),
+        max_poll_interval=float(max_poll_interval),
         max_wait=float(max_wait),
         webhooks=webhooks,
         vary=chosen,

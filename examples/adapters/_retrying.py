@@ -1,9 +1,11 @@
-"""The retry loop the httpx reference adapters share: exponential backoff on what can pass."""
+"""The retry loop the httpx reference adapters share: exponential backoff on what can pass,
+and never sooner than the provider asked (Retry-After, Segmind's reset time)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -34,6 +36,7 @@ def send(
     """One request, retried while the failure can pass; `ok` and `code` read the answer."""
     for attempt in range(retries + 1):
         last = attempt == retries
+        asked = 0.0
         try:
             response = client.request(method, url, **kwargs)
         except httpx.TransportError as exc:
@@ -45,8 +48,21 @@ def send(
             status = code(response)
             if status not in retryable or last:
                 raise GenerationError(f"{method} {url}: {status} {response.text[:300]}", status)
-        time.sleep(backoff * 2**attempt)
+            asked = asked_wait(response)
+        time.sleep(max(backoff * 2**attempt, asked))
     raise AssertionError("unreachable")
+
+
+def asked_wait(response: httpx.Response) -> float:
+    """Seconds the provider asked to wait: Retry-After, or Segmind's reset time."""
+    after = response.headers.get("retry-after", "")
+    if after.isdigit():
+        return float(after)
+    reset = response.headers.get("x-rate-limit-reset-at-utc")
+    if reset:
+        at = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        return max(0.0, (at - datetime.now(timezone.utc)).total_seconds())
+    return 0.0
 
 
 def wait_until(

@@ -16,8 +16,9 @@ class OpenAISDKImages:
     def __init__(self, base_url: str, api_key: str, *, max_retries: int = 2) -> None:
         self.client = OpenAI(api_key=api_key, base_url=f"{base_url}/v1", max_retries=max_retries)
 
-    def generate(self, prompt: str, *, n: int | None = None, **options: Any) -> list[bytes]:
-        """The images for `prompt`; xAI's aspect_ratio and resolution go in extra_body."""
+    def generate(self, prompt: str, *, n: int | None = None, **options: Any) -> list[bytes | None]:
+        """The images for `prompt`; xAI's aspect_ratio and resolution go in extra_body.
+        An image the provider withheld (respect_moderation false) is None."""
         extra = {k: v for k, v in options.items() if v is not None}
         answer = self.client.images.generate(
             model="grok-imagine-image",
@@ -26,4 +27,7 @@ class OpenAISDKImages:
             response_format="b64_json",
             extra_body=extra or None,
         )
-        return [base64.b64decode(image.b64_json or "") for image in answer.data or []]
+        return [
+            base64.b64decode(image.b64_json) if image.b64_json else None
+            for image in answer.data or []
+        ]

@@ -29,8 +29,9 @@ class OpenAIStyleImages:
         # A synchronous generation can take a while: allow the gateway's own timeout.
         self.client = httpx.Client(base_url=base_url, headers=auth, timeout=360)
 
-    def generate(self, prompt: str, **options: Any) -> list[bytes]:
-        """The images for `prompt`; options: n, aspect_ratio, resolution."""
+    def generate(self, prompt: str, **options: Any) -> list[bytes | None]:
+        """The images for `prompt`; options: n, aspect_ratio, resolution. An image the
+        provider withheld (respect_moderation false) is None."""
         body = {
             "model": self.model,
             "prompt": prompt,
@@ -45,4 +46,7 @@ class OpenAIStyleImages:
             backoff=self.backoff,
             json=body,
         ).json()
-        return [base64.b64decode(item["b64_json"]) for item in answer["data"]]
+        return [
+            base64.b64decode(item["b64_json"]) if item.get("b64_json") else None
+            for item in answer["data"]
+        ]

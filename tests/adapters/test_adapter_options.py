@@ -26,7 +26,9 @@ class AsyncXai:
         body = {"model": "grok-imagine-image", "prompt": request.prompt, "n": request.n}
         body |= {"aspect_ratio": request.aspect_ratio, "resolution": request.resolution}
         body["response_format"] = "b64_json"
-        async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, headers=self.headers, timeout=60
+        ) as client:
             for attempt in range(3):
                 try:
                     answer = await client.post("/v1/images/generations", json=body)

@@ -9,8 +9,9 @@ import httpx
 import pytest
 import requests
 from openai import APIConnectionError, APITimeoutError, OpenAI
+from starlette.testclient import TestClient
 
-from mockserver import Emulator, LiveServer, ManualClock
+from mockserver import Emulator, LiveServer, ManualClock, create_app
 from pytest_plugin import GrokMock
 
 SUBMIT = "/v2/grok-imagine-image"
@@ -182,3 +183,14 @@ def test_lognormal_latency_has_its_median() -> None:
 def test_bad_latency_is_refused(entry: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Emulator(clock=ManualClock()).set_latency([entry])
+
+
+def test_a_fault_rule_after_handling_is_spent_once_per_request(emulator: Emulator) -> None:
+    # A truncated answer still opens its job; that job must not spend the rule a second time.
+    emulator.queue_scenario("truncated-body", provider="xai", operation="generations", times=2)
+    xai, key = "/xai/v1/images/generations", {"Authorization": "Bearer k"}
+    with TestClient(create_app(emulator)) as client:
+        for _ in range(2):
+            with pytest.raises(AssertionError):  # TestClient's word for a cut body
+                client.post(xai, json={"prompt": "x"}, headers=key)
+        assert client.post(xai, json={"prompt": "x"}, headers=key).status_code == 200
