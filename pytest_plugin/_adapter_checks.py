@@ -32,6 +32,7 @@ from pytest_plugin._adapter_cases import (
     trouble_places,
     withheld_outcomes,
 )
+from pytest_plugin._adapter_clock import BoundNames
 from pytest_plugin._adapter_judges import (
     after_end_problems,
     lateness_problems,
@@ -151,7 +152,10 @@ class AdapterChecks:
                 return _then(adapter, lambda built: type(self).call(built, case.request))
             return type(self).call(adapter, case.request)
 
-        return run_adapter(grok_mock, one_generation, max_seconds=max_seconds, max_requests=budget)
+        names = self.__dict__.setdefault("_clock_names", BoundNames())  # one per check
+        return run_adapter(
+            grok_mock, one_generation, max_seconds=max_seconds, max_requests=budget, names=names
+        )
 
     def _fail(self, what: str, case: Case, problems: list[str], run: Run) -> None:
         __tracebackhide__ = True
@@ -172,7 +176,7 @@ class AdapterChecks:
         problems = self._common(run, jobs) + resubmit_problems(self.contract, run, grok_mock)
         if run.error is not None:
             problems.insert(0, f"raised {type(run.error).__name__}: {run.error}")
-            problems += timeout_problems(run, jobs, case.profile)
+            problems += timeout_problems(run, case.profile)
         elif not run.runaway:
             problems += image_problems(
                 self.contract, self.model, case.request, run, jobs, grok_mock

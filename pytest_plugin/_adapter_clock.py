@@ -1,4 +1,5 @@
-"""Virtual time for an adapter under the checks: every clock it reads, one emulator clock.
+"""What an adapter's threads see under the checks: one emulator clock for every clock they
+read, and TLS contexts that skip loading certificate stores (see `no_certificates`).
 
 In the adapter's threads (the one that runs it and any it starts), waiting moves the
 emulator clock instead of blocking, and every clock reads the emulator's: `time.time`,
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import datetime as _datetime
+import ssl
 import sys
 import threading
 import time
@@ -28,10 +30,12 @@ from typing import Any
 
 from mockserver.engine.errors import Runaway
 
-__all__ = ["Leash", "virtual_time"]
+__all__ = ["BoundNames", "Leash", "no_certificates", "virtual_time"]
 
 _NS = 1_000_000_000
 _REAL_DATETIME = _datetime.datetime
+# Modules whose own names for the clocks stay real: the clocks' homes, and this one.
+_OWN_CLOCKS = frozenset({"time", "datetime", "_datetime", __name__})
 _CLOCKS = (
     "sleep",
     "time",
@@ -163,17 +167,27 @@ def _datetime_class(leash: Leash) -> type[_datetime.datetime]:
     return VirtualDatetime
 
 
-def _bound_names(originals: dict[int, Any]) -> list[tuple[ModuleType, str, Any]]:
-    """(module, name, original) for every module-level name bound to a real clock."""
-    found = []
-    for module in list(sys.modules.values()):
-        names = getattr(module, "__dict__", None)
-        if not isinstance(names, dict) or module in (time, _datetime):
-            continue
-        for name, value in list(names.items()):
-            if id(value) in originals and originals[id(value)] is value:
-                found.append((module, name, value))
-    return found
+class BoundNames:
+    """Where modules bound the real clocks to names of their own (`from time import sleep`):
+    found once, then only new modules are looked at, so each run pays for a few at most."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._found: list[tuple[ModuleType, str, Any]] = []
+
+    def find(self, originals: dict[int, Any]) -> list[tuple[ModuleType, str, Any]]:
+        for module in list(sys.modules.values()):
+            if id(module) in self._seen:
+                continue
+            self._seen.add(id(module))
+            names = getattr(module, "__dict__", None)
+            if not isinstance(names, dict) or getattr(module, "__name__", "") in _OWN_CLOCKS:
+                continue
+            for name, value in list(names.items()):
+                if id(value) in originals and originals[id(value)] is value:
+                    self._found.append((module, name, value))
+        # A name rebound since (or a module gone) is left alone.
+        return [(m, n, v) for m, n, v in self._found if getattr(m, n, None) is v]
 
 
 _SERVING = ("mockserver.", "starlette.", "anyio.", "pytest_plugin.")
@@ -193,7 +207,34 @@ def _serving(frame: FrameType | None) -> bool:
 
 
 @contextmanager
-def virtual_time(leash: Leash) -> Iterator[None]:
+def no_certificates(leash: Leash) -> Iterator[None]:
+    """In the adapter's threads, TLS contexts skip loading certificate stores: the checks
+    never open a TLS connection (in-process or loopback only), and loading a store costs
+    tens of milliseconds per HTTP client an adapter builds. A context without a store
+    could not verify any peer, so nothing becomes reachable that was not."""
+    context = ssl.SSLContext
+    real = {
+        name: getattr(context, name) for name in ("load_default_certs", "load_verify_locations")
+    }
+
+    def skipping(name: str) -> Callable[..., None]:
+        def load(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+            if not leash.mine():
+                real[name](self, *args, **kwargs)
+
+        return load
+
+    for name in real:
+        setattr(context, name, skipping(name))
+    try:
+        yield
+    finally:
+        for name, method in real.items():
+            setattr(context, name, method)
+
+
+@contextmanager
+def virtual_time(leash: Leash, names: BoundNames | None = None) -> Iterator[None]:
     """Patch every clock for the run; put all of it back after."""
     real = {name: getattr(time, name) for name in _CLOCKS}
     fakes = _clocks(leash, real)
@@ -202,7 +243,7 @@ def virtual_time(leash: Leash) -> Iterator[None]:
     virtual_dt = _datetime_class(leash)
     replacement = {id(real[n]): fakes[n] for n in real}
     replacement[id(_REAL_DATETIME)] = virtual_dt
-    bound = _bound_names(by_id)
+    bound = (names or BoundNames()).find(by_id)
     real_async_sleep, real_start = asyncio.sleep, threading.Thread.start
 
     async def async_sleep(delay: float, result: Any = None) -> Any:

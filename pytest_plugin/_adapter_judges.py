@@ -148,15 +148,13 @@ def withheld_problems(result: Any, jobs: Sequence[Job], wanted: int) -> list[str
     return []
 
 
-def timeout_problems(run: Run, jobs: Sequence[Job], profile: str) -> list[str]:
-    """A client that gave up on a synchronous answer: say how long the provider takes."""
-    if run.error is None or "timeout" not in type(run.error).__name__.lower():
-        return []
-    sync = [job.timeline.duration for job in jobs if not job.pollable]
-    durations = [d for d in sync if d is not None]
-    if not durations:
+def timeout_problems(run: Run, profile: str) -> list[str]:
+    """A client that gave up on a synchronous answer: say how long the provider took."""
+    gave_up = [e for e in run.entries if (e.error or "").startswith(CLIENT_GAVE_UP)]
+    if not gave_up:
         return []
     return [
-        f"its HTTP client gave up on a synchronous call the provider answers after "
-        f"{max(durations):.1f} s (profile {profile!r}): its read timeout must be longer"
+        f"its HTTP client gave up on a synchronous call the provider answers after a while "
+        f"in the {profile!r} profile ({gave_up[0].error}): its read timeout must be longer "
+        "than the provider takes to generate"
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from mockserver.engine import JournalEntry
 from mockserver.engine.errors import Runaway
-from pytest_plugin._adapter_clock import Leash, virtual_time
+from pytest_plugin._adapter_clock import BoundNames, Leash, no_certificates, virtual_time
 from pytest_plugin._controller import GrokMock
 
 # How long (wall time) one adapter call may take before the checks stop waiting for it:
@@ -82,6 +82,7 @@ def run_adapter(
     *,
     max_seconds: float,
     max_requests: int,
+    names: BoundNames | None = None,
 ) -> Run:
     """Call `call()` (sync or returning a coroutine) as the adapter would be used."""
     leash = Leash(lambda: grok_mock.now, grok_mock.advance)
@@ -103,9 +104,9 @@ def run_adapter(
             run.error = exc
 
     grok_mock.request_guards.append(budget.before_request)
+    worker = threading.Thread(target=work, name="grok-mock-adapter", daemon=True)
     try:
-        with virtual_time(leash):
-            worker = threading.Thread(target=work, name="grok-mock-adapter", daemon=True)
+        with virtual_time(leash, names), no_certificates(leash):
             worker.start()
             worker.join(WALL_LIMIT)
             if worker.is_alive():

@@ -7,7 +7,7 @@ import binascii
 import io
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import httpx
@@ -49,7 +49,29 @@ def accepted_jobs(contract: Contract, run: Run, grok_mock: GrokMock) -> list[Job
 # -- the images ------------------------------------------------------------------
 
 
-def _decode(item: Any, *, fully: bool) -> tuple[Shape | None, str]:
+Fetch = Callable[[str], tuple[bytes | None, str]]
+
+
+def _fetcher(client: httpx.Client, grok_mock: GrokMock) -> Fetch:
+    """Fetches a returned URL if it is the emulator's; any other host is never contacted."""
+    served = {httpx.URL(url).host for url in grok_mock.base_urls.values()}
+
+    def fetch(url: str) -> tuple[bytes | None, str]:
+        host = httpx.URL(url).host
+        if host not in served and host not in ("127.0.0.1", "localhost", "::1"):
+            return None, f"its URL {url} is not the provider's (the checks fetch no other host)"
+        try:
+            response = client.get(url)
+        except httpx.HTTPError as exc:
+            return None, f"its URL {url} could not be fetched ({exc})"
+        if response.status_code != 200:
+            return None, f"its URL {url} answers {response.status_code}"
+        return response.content, ""
+
+    return fetch
+
+
+def _decode(item: Any, *, fully: bool, fetch: Fetch) -> tuple[Shape | None, str]:
     """(format, width, height) of one returned image, or None and why not.
 
     Only `fully` decodes the pixels; the others are read as far as their headers.
@@ -60,13 +82,10 @@ def _decode(item: Any, *, fully: bool) -> tuple[Shape | None, str]:
     if isinstance(item, (bytes, bytearray, memoryview)):
         data = bytes(item)
     elif isinstance(item, str) and item.startswith(("http://", "https://")):
-        try:
-            response = httpx.get(item, timeout=30)
-        except httpx.HTTPError as exc:
-            return None, f"its URL {item} could not be fetched ({exc})"
-        if response.status_code != 200:
-            return None, f"its URL {item} answers {response.status_code}"
-        data = response.content
+        fetched, why = fetch(item)
+        if fetched is None:
+            return None, why
+        data = fetched
     elif isinstance(item, str):
         text = item.split(",", 1)[1] if item.startswith("data:") else item
         try:
@@ -114,12 +133,16 @@ def image_problems(
         )
     problems += _size_problems(contract, model, request, jobs)
     returned: list[Shape] = []
-    for index, item in enumerate(items):
-        shape, why = _decode(item, fully=index == 0)
-        if shape is None:
-            problems.append(f"image {index} is not an image: {why}")
-        else:
-            returned.append(shape)
+    # One client for every URL (no TLS: the emulator's hosts are served in-process or on
+    # loopback), instead of a client, and its certificate store, per image.
+    with httpx.Client(verify=False, timeout=30) as client:
+        fetch = _fetcher(client, grok_mock)
+        for index, item in enumerate(items):
+            shape, why = _decode(item, fully=index == 0, fetch=fetch)
+            if shape is None:
+                problems.append(f"image {index} is not an image: {why}")
+            else:
+                returned.append(shape)
     expected = Counter(
         (job.media.format, job.media.width, job.media.height)
         for job in jobs

@@ -96,7 +96,9 @@ class Emulator:
         # Ids of answers rather than jobs (request and trace ids in headers and messages).
         self.traces = IdSource(settings.seed, stream="traces")
         self.texts = Texts(settings.seed)
-        self.media = MediaDesk(self._media_secret, producible_sizes())
+        previous_media: MediaDesk | None = getattr(self, "media", None)
+        images = previous_media.images if previous_media is not None else None
+        self.media = MediaDesk(self._media_secret, producible_sizes(), images)
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)
         self.director = Director(self.contracts, self.clock, settings.seed)

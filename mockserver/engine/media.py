@@ -92,9 +92,15 @@ class MediaSigner:
 class MediaDesk:
     """Output media for one emulator: tokens, the jobs that have media, the bytes."""
 
-    def __init__(self, secret: bytes, sizes: Iterable[tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        sizes: Iterable[tuple[int, int]],
+        images: ImageFactory | None = None,
+    ) -> None:
         self.signer = MediaSigner(secret, sizes)
-        self.images = ImageFactory()
+        # Rendered looks depend on nothing per run: a reset keeps them.
+        self.images = images or ImageFactory()
         self._live: dict[str, float] = {}
         self._expiry: list[tuple[float, str]] = []
         self._lock = threading.Lock()
