@@ -90,6 +90,7 @@ class AdapterChecks:
         name = "grok_mock_server" if self.options.live else "grok_mock"
         grok_mock: GrokMock = request.getfixturevalue(name)
         grok_mock.journal_in_reports = False  # each verdict carries its own excerpt
+        self._seed = grok_mock.seed
         receiver = (
             request.getfixturevalue("grok_webhook_receiver") if self.options.webhooks else None
         )
@@ -160,7 +161,11 @@ class AdapterChecks:
     def _fail(self, what: str, case: Case, problems: list[str], run: Run) -> None:
         __tracebackhide__ = True
         headline = f"{self.options.provider} adapter contract: {what}"
-        pytest.fail(verdict(headline, repr(case), problems, run), pytrace=False)
+        replay = (
+            f"{case!r}\n  reproduce: rerun this test; the examples are fixed and the draws "
+            f"derandomized, on emulator seed {getattr(self, '_seed', 0)}"
+        )
+        pytest.fail(verdict(headline, replay, problems, run), pytrace=False)
 
     def _common(self, run: Run, jobs: list[Any]) -> list[str]:
         problems = request_problems(self.contract, run)

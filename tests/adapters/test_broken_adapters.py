@@ -268,7 +268,10 @@ TestBroken = adapter_contract(
 )
 """,
         "images_asked_for",
-        ["*returned*s after the job had ended; max_poll_interval is 20 s: it checks too seldom*"],
+        [
+            "*reproduce: rerun this test; the examples are fixed and the draws derandomized*",
+            "*returned*s after the job had ended; max_poll_interval is 20 s: it checks too seldom*",
+        ],
     ),
     "ignores Retry-After": (
         """
