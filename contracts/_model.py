@@ -312,6 +312,10 @@ class Contract:
     # The case for a body that does not deserialize (a missing or ill-typed field, an
     # unknown enum value); None answers it as any other validation error.
     shape_error: str | None = None
+    # Scenarios the provider plays in normal operation, which every client must ride out
+    # (Kie's "recordInfo is null" for a moment after createTask): adapter checks draw them
+    # on successful generations.
+    tolerated: tuple[str, ...] = ()
     # Other observed forms of this surface, by name (the default form is the contract).
     variants: Mapping[str, Variant] = field(default_factory=dict)
     # The variant this contract is in; None is the default form.

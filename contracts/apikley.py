@@ -277,6 +277,7 @@ def _contract(
         limits=Limits(concurrent=50, per_hour=500, source=PAGE_SOURCE),
         webhooks=WEBHOOKS,
         notes=(*_SHARED_NOTES, ratios_note, id_note),
+        tolerated=("record-not-ready",),
     )
 
 

@@ -289,8 +289,16 @@ class Call(View):
         self.entry.job_id = job_id
         job = self.emulator.find_job(self.provider, job_id, account, reading=True)
         if job is None or not job.pollable:
+            self._note_hidden(job_id, account)
             raise Refusal("request-not-found", request_id=job_id)
         return job, self.emulator.observe(job)
+
+    def _note_hidden(self, job_id: str, account: Account) -> None:
+        """A job record-not-ready hid from this read: the journal says so."""
+        hidden = self.emulator.job(job_id)
+        mine = hidden is not None and hidden.account == account.key and hidden.pollable
+        if mine and hidden is not None and hidden.scenario == "record-not-ready":
+            self.entry.scenario, self.entry.scenario_source = hidden.scenario, "job"
 
     # -- scenarios --------------------------------------------------------------
 

@@ -195,7 +195,8 @@ def request_problems(contract: Contract, run: Run) -> list[str]:
     problems = []
     for entry in run.entries:
         gave_up = (entry.error or "").startswith(CLIENT_GAVE_UP)  # judged with the timeout
-        if entry.error and entry.scenario_source != "rule" and not gave_up:
+        caused = entry.scenario_source in ("rule", "job")  # a trouble the checks played
+        if entry.error and not caused and not gave_up:
             problems.append(
                 f"sent a request the provider refused: {describe(entry)}: {entry.error}"
             )

@@ -58,9 +58,19 @@ class ApikleyImages:
         task_id = created["data"]["taskId"]
         record: dict[str, Any] = {}
 
+        unwritten = 0
+
         def poll() -> str | None:
-            answer = self._send("GET", "/api/v1/jobs/recordInfo", params={"taskId": task_id})
+            nonlocal unwritten
+            answer = self._send(
+                "GET", "/api/v1/jobs/recordInfo", params={"taskId": task_id}, ok=_record_or_null
+            )
             data = answer.json()["data"]
+            if data is None:  # "recordInfo is null": Kie has not written the record yet
+                unwritten += 1
+                if unwritten > _UNWRITTEN_POLLS:
+                    raise GenerationError(f"task {task_id} is unknown", 422)
+                return None
             if data["state"] == "fail":
                 raise GenerationError(f"task failed: {data['failMsg']}", int(data["failCode"] or 0))
             record.update(data)
@@ -82,3 +92,15 @@ class ApikleyImages:
             retryable=_RETRYABLE,
             **kwargs,
         )
+
+
+# How many polls may answer "recordInfo is null" before the task counts as unknown.
+_UNWRITTEN_POLLS = 5
+
+
+def _record_or_null(response: httpx.Response) -> bool:
+    """A record, or Kie's 'recordInfo is null' for a task it has not written yet."""
+    if response.status_code != 200:
+        return False
+    body = response.json()
+    return body.get("code") == 200 or (body.get("code") == 422 and body.get("data") is None)

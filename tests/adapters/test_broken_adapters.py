@@ -340,6 +340,23 @@ TestBroken = adapter_contract("segmind", SegmindImages, everything, min_poll_int
         "retries_what_can_pass",
         ["*your adapter retries*declare retries=N*"],
     ),
+    "gives up on a record Kie has not written yet": (
+        """
+import apikley_httpx
+
+apikley_httpx._UNWRITTEN_POLLS = 0  # the first "recordInfo is null" ends it
+
+TestBroken = adapter_contract(
+    "kie",
+    apikley_httpx.ApikleyImages,
+    lambda adapter, r: adapter.generate(r.prompt, aspect_ratio=r.aspect_ratio),
+    retries=3,
+    min_poll_interval=2.0,
+)
+""",
+        "images_asked_for",
+        ["*scenario='record-not-ready'*", "*raised GenerationError: task * is unknown*"],
+    ),
     "never registers its webhook": (
         """
 TestBroken = adapter_contract(
