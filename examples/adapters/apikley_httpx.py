@@ -37,8 +37,11 @@ class ApikleyImages:
         timeout: float = 300.0,
         retries: int = 3,
         backoff: float = 1.0,
+        unwritten_polls: int = 5,
     ) -> None:
         self.model = model
+        # Polls that may answer "recordInfo is null" before the task counts as unknown.
+        self.unwritten_polls = unwritten_polls
         self.callback_url = callback_url
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -68,7 +71,7 @@ class ApikleyImages:
             data = answer.json()["data"]
             if data is None:  # "recordInfo is null": Kie has not written the record yet
                 unwritten += 1
-                if unwritten > _UNWRITTEN_POLLS:
+                if unwritten > self.unwritten_polls:
                     raise GenerationError(f"task {task_id} is unknown", 422)
                 return None
             if data["state"] == "fail":
@@ -92,10 +95,6 @@ class ApikleyImages:
             retryable=_RETRYABLE,
             **kwargs,
         )
-
-
-# How many polls may answer "recordInfo is null" before the task counts as unknown.
-_UNWRITTEN_POLLS = 5
 
 
 def _record_or_null(response: httpx.Response) -> bool:

@@ -18,7 +18,8 @@ from mockserver.view import View
 
 
 def _webhook_url(call: Call) -> str | None:
-    url = (call.header("x-webhook-url") or "").strip() or None
+    given = call.header("x-webhook-url")
+    url = None if given is None else given.strip()
     if url is not None and not is_http_url(url):
         raise Refusal(
             "validation-error", f"X-Webhook-URL must be an http(s) URL, got {describe(url)}"

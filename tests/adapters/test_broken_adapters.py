@@ -342,13 +342,11 @@ TestBroken = adapter_contract("segmind", SegmindImages, everything, min_poll_int
     ),
     "gives up on a record Kie has not written yet": (
         """
-import apikley_httpx
-
-apikley_httpx._UNWRITTEN_POLLS = 0  # the first "recordInfo is null" ends it
+from apikley_httpx import ApikleyImages
 
 TestBroken = adapter_contract(
     "kie",
-    apikley_httpx.ApikleyImages,
+    lambda url, key: ApikleyImages(url, key, unwritten_polls=0),  # the first null ends it
     lambda adapter, r: adapter.generate(r.prompt, aspect_ratio=r.aspect_ratio),
     retries=3,
     min_poll_interval=2.0,

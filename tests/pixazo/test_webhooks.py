@@ -164,3 +164,11 @@ def test_reset_drops_pending_deliveries(
     emulator.clock.advance(10)
     assert emulator.webhooks.deliveries() == []
     assert not emulator.webhooks.wait_for(lambda: bool(receiver.attempts), timeout=0.3)
+
+
+def test_an_empty_webhook_header_is_refused_naming_it(client: TestClient) -> None:
+    # The contract says X-Webhook-URL is a URL; an empty one is a mistake, not "no webhook".
+    headers = {**AUTH, "X-Webhook-URL": " "}
+    response = client.post(T2I, json={"prompt": "x"}, headers=headers)
+    assert response.status_code == 400
+    assert "X-Webhook-URL must be an http(s) URL" in response.text
