@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--grpc-port",
+        type=int,
+        metavar="PORT",
+        help="also serve xAI's gRPC Image service (the official xai-sdk) here; 0 picks one",
+    )
     scenarios = commands.add_parser(
         "scenarios", help="print every scenario and what each provider answers for it"
     )
@@ -108,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             access_log=args.access_log,
             announce=lambda line: print(line, flush=True),
+            grpc_port=args.grpc_port,
         )
     except (ServeError, ConfigError, MockUsageError) as exc:
         print(f"grok-mock: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from mockserver.engine import Emulator
 from mockserver.engine.errors import ServeError
 
 if TYPE_CHECKING:
+    from mockserver.grpc_xai import GrpcServer
     from mockserver.prompt_server import PromptServer
 
 # Real seconds open requests (a `hang` fault, a slow sync call) get once asked to stop.
@@ -97,8 +98,10 @@ def serve(
     log_level: str = "warning",
     access_log: bool = False,
     announce: Callable[[str], Any] = print,
+    grpc_port: int | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted, after announcing every base URL.
+    """Serve in the foreground until interrupted, after announcing every base URL;
+    with `grpc_port`, xAI's gRPC Image service too (0 picks a free port).
 
     On SIGTERM or Ctrl-C open requests get GRACE_SECONDS, webhooks that are due get
     half a second, and what is still pending is journaled as dropped and counted.
@@ -119,10 +122,36 @@ def serve(
     for provider, url in app.base_urls(origin).items():
         hosts = ", ".join(emulator.contracts[provider].hosts)
         announce(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
+    grpc = None
+    if grpc_port is not None:
+        grpc = start_grpc(app, app.base_urls(origin).get("xai"), host, grpc_port)
+        announce(
+            f"  {'xai-grpc':<10} {grpc.address}    "
+            f'(xai_sdk.Client(api_key="...", api_host="{grpc.address}"))'
+        )
     announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}")
     if policy.token:
         announce(f"  the admin API requires the header X-Admin-Token: {policy.token}")
-    _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
+    try:
+        _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
+    finally:
+        if grpc is not None:
+            grpc.stop()
+
+
+def start_grpc(app: MockApp, xai_url: str | None, host: str, port: int) -> GrpcServer:
+    """xAI's gRPC Image service for `app`, its links under `xai_url`; a clear error when
+    xAI is not served or the gRPC extra is not installed."""
+    if xai_url is None:
+        raise ServeError("gRPC serves xAI's Image service, and xai is not among the providers")
+    try:
+        from mockserver.grpc_xai import GrpcServer
+    except ImportError as missing:
+        raise ServeError(
+            f"gRPC needs grpcio and xai-sdk ({missing.name} is missing): "
+            "pip install 'grok-imagine-mock[grpc]'"
+        ) from None
+    return GrpcServer(app, xai_url, host, port).start()
 
 
 class LiveServer:
@@ -139,8 +168,11 @@ class LiveServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
+        grpc: bool = False,
     ) -> None:
         self.emulator = emulator or Emulator()
+        self._grpc_wanted = grpc
+        self._grpc: GrpcServer | None = None
         policy = admin_policy(self.emulator, host)
         # Required on the admin API when set (always, beyond loopback).
         self.admin_token = policy.token
@@ -168,9 +200,20 @@ class LiveServer:
                 raise ServeError(f"the server on {self.base_url} did not start")
             time.sleep(0.001)  # waiting on a thread, not on emulated time
         self._server, self._thread = server, thread
+        if self._grpc_wanted:
+            xai = self.url("xai") if "xai" in self.emulator.contracts else None
+            self._grpc = start_grpc(self.app, xai, self._host, 0)
         return self
 
+    @property
+    def grpc_address(self) -> str | None:
+        """`localhost:PORT` of xAI's gRPC Image service (with `grpc=True`), else None."""
+        return self._grpc.address if self._grpc is not None else None
+
     def stop(self) -> None:
+        if self._grpc is not None:
+            self._grpc.stop()
+            self._grpc = None
         if self._server is None or self._thread is None:
             return
         self._server.stop()

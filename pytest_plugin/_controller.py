@@ -28,7 +28,12 @@ class GrokMock:
     """
 
     def __init__(
-        self, emulator: Emulator, base_urls: dict[str, str], base_url: str | None = None
+        self,
+        emulator: Emulator,
+        base_urls: dict[str, str],
+        base_url: str | None = None,
+        *,
+        grpc_address: str | None = None,
     ) -> None:
         # Called before each in-process request, in the caller's thread (adapter checks).
         self.request_guards: list[Callable[[], None]] = []
@@ -37,6 +42,7 @@ class GrokMock:
         self.emulator = emulator
         self._base_urls = base_urls
         self._base_url = base_url
+        self._grpc_address = grpc_address
 
     # -- where clients go -------------------------------------------------
 
@@ -56,6 +62,13 @@ class GrokMock:
         """The live server's origin (`http://127.0.0.1:PORT`), for the admin API and
         anything else not under a provider; None when served in-process."""
         return self._base_url
+
+    @property
+    def grpc_address(self) -> str | None:
+        """The live server's gRPC address for xAI's SDK (`xai_sdk.Client(api_key=...,
+        api_host=grok_mock_server.grpc_address)`); None in-process, where the SDK's
+        default host is served as it is."""
+        return self._grpc_address
 
     # -- time and lifecycles ------------------------------------------------
 

@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.engine.errors import NotIntercepted
+from pytest_plugin._grpc import GrpcRoute, call_plugins, record_plugins
 
 __all__ = ["NotIntercepted", "fail_closed"]
 
@@ -109,6 +110,8 @@ class _Fence:
         self.hosts: Counter[str] = Counter()
         self.served: Counter[str] = Counter()
         self.providers: dict[str, str] = {}
+        # Hosts whose gRPC channels go to the emulator instead (xAI's, for its SDK).
+        self.routes: dict[str, GrpcRoute] = {}
         self.lock = threading.Lock()
 
     def check(self, host: Any, frame: FrameType | None, library: str | None = None) -> None:
@@ -243,35 +246,81 @@ def _guard_grpc(fence: _Fence) -> None:
             if original is None or f"{module_name}.{attribute}" in fence.originals:
                 continue
             fence.originals[f"{module_name}.{attribute}"] = original
-            setattr(module, attribute, _channel_guard(fence, original))
+            guard = _channel_guard(fence, module_name, attribute == "secure_channel", original)
+            setattr(module, attribute, guard)
+    _record_credentials(fence)
 
 
-def _channel_guard(fence: _Fence, original: Callable[..., Any]) -> Callable[..., Any]:
+def _channel_guard(
+    fence: _Fence, module_name: str, secure: bool, original: Callable[..., Any]
+) -> Callable[..., Any]:
     def channel(target: str, *args: Any, **kwargs: Any) -> Any:
-        fence.check(_grpc_host(str(target)), None, "grpc")
+        host = _grpc_host(str(target))
+        route = fence.routes.get(host.lower())
+        if route is not None:
+            return route.channel(module_name, secure, fence.originals, args, kwargs)
+        fence.check(host, None, "grpc")
         return original(target, *args, **kwargs)
 
     return channel
 
 
+def _record_credentials(fence: _Fence) -> None:
+    """Call credentials remember their metadata plugins, so that a redirected channel can
+    still send the key they carry."""
+    grpc: Any = sys.modules.get("grpc")
+    if grpc is None or "grpc.metadata_call_credentials" in fence.originals:
+        return
+    made = grpc.metadata_call_credentials
+
+    def metadata_call_credentials(plugin: Any, *args: Any, **kwargs: Any) -> Any:
+        return record_plugins(made(plugin, *args, **kwargs), [plugin])
+
+    def composed(original: Callable[..., Any]) -> Callable[..., Any]:
+        def compose(*parts: Any) -> Any:
+            plugins = [p for part in parts for p in call_plugins(part)]
+            return record_plugins(original(*parts), plugins)
+
+        return compose
+
+    fence.originals["grpc.metadata_call_credentials"] = made
+    grpc.metadata_call_credentials = metadata_call_credentials
+    for name in ("composite_channel_credentials", "composite_call_credentials"):
+        fence.originals[f"grpc.{name}"] = getattr(grpc, name)
+        setattr(grpc, name, composed(getattr(grpc, name)))
+
+
 @contextlib.contextmanager
-def fail_closed(hosts: Mapping[str, str], served: Collection[str] = ()) -> Iterator[None]:
+def fail_closed(
+    hosts: Mapping[str, str],
+    served: Collection[str] = (),
+    grpc_routes: Mapping[str, GrpcRoute] | None = None,
+) -> Iterator[None]:
     """While inside, the `hosts` (host name -> provider) cannot be reached except through
-    the emulator, which serves those in `served`. Nested uses (both fixtures, pytester's
-    inner runs) share one guard; it is installed and removed on the test's thread."""
+    the emulator, which serves those in `served`; gRPC channels to a host in
+    `grpc_routes` go where its route says. Nested uses (both fixtures, pytester's inner
+    runs) share one guard; it is installed and removed on the test's thread."""
     names = [h.lower() for h in hosts]
     serving = [h.lower() for h in served]
+    routes = {h.lower(): r for h, r in (grpc_routes or {}).items()}
     fence = _installed() or _install()
     with fence.lock:
         fence.hosts.update(names)
         fence.served.update(serving)
         fence.providers.update({h.lower(): p for h, p in hosts.items()})
+        previous = {h: fence.routes.get(h) for h in routes}
+        fence.routes.update(routes)
     try:
         yield
     finally:
         with fence.lock:
             fence.hosts.subtract(names)
             fence.served.subtract(serving)
+            for host, route in previous.items():
+                if route is None:
+                    fence.routes.pop(host, None)
+                else:
+                    fence.routes[host] = route
             idle = not +fence.hosts
         if idle:
             _uninstall(fence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from contracts import CONTRACTS
 from mockserver import Emulator, LiveServer, ManualClock, MockUsageError, Settings, create_app
 from pytest_plugin._controller import GrokMock, real_base_urls
 from pytest_plugin._fence import fail_closed
+from pytest_plugin._grpc import GrpcRoute
 from pytest_plugin._portal import Portal
 
 _OWN = {"profile", "seed", "providers", "strict_hosts", "virtual_sleep"}
@@ -68,6 +70,35 @@ def provider_hosts() -> dict[str, str]:
     return {host: c.provider for c in CONTRACTS.values() for host in c.hosts}
 
 
+def _grpc_available(emulator: Emulator) -> bool:
+    """xAI's gRPC service can be served: xai is, and the gRPC extra is installed."""
+    found = importlib.util.find_spec
+    return "xai" in emulator.contracts and all(found(m) for m in ("grpc", "xai_sdk"))
+
+
+@contextlib.contextmanager
+def _grpc_routes(emulator: Emulator) -> Iterator[dict[str, GrpcRoute]]:
+    """Routes for xAI's hosts to a gRPC server on loopback, started on first use."""
+    if not _grpc_available(emulator):
+        yield {}
+        return
+    servers: list[Any] = []
+
+    def address() -> str:
+        from mockserver.server import start_grpc
+
+        server = start_grpc(create_app(emulator), "https://api.x.ai", "127.0.0.1", 0)
+        servers.append(server)
+        return f"127.0.0.1:{server.port}"
+
+    route = GrpcRoute(address)
+    try:
+        yield dict.fromkeys(emulator.contracts["xai"].hosts, route)
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @contextlib.contextmanager
 def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[GrokMock]:
     from pytest_plugin._intercept import intercept
@@ -77,7 +108,8 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
     controller = GrokMock(emulator, real_base_urls(providers))
     emulator.deliver_webhooks_from(portal.loop)
     with (
-        fail_closed(provider_hosts(), hosts),
+        _grpc_routes(emulator) as routes,
+        fail_closed(provider_hosts(), hosts, routes),
         intercept(
             create_app(emulator),
             portal,
@@ -92,11 +124,15 @@ def in_process(emulator: Emulator, chosen: Options, portal: Portal) -> Iterator[
 
 @contextlib.contextmanager
 def live(emulator: Emulator, chosen: Options) -> Iterator[GrokMock]:
-    with fail_closed(provider_hosts()), LiveServer(emulator) as server:
-        urls = {p: server.url(p) for p in emulator.contracts}
-        controller = GrokMock(emulator, urls, server.base_url)
-        with _sleeping(controller, chosen):
-            yield controller
+    with LiveServer(emulator, grpc=_grpc_available(emulator)) as server:
+        address = server.grpc_address
+        route = GrpcRoute(lambda: address.replace("localhost", "127.0.0.1")) if address else None
+        hosts = emulator.contracts["xai"].hosts if route is not None else ()
+        with fail_closed(provider_hosts(), (), {host: route for host in hosts if route}):
+            urls = {p: server.url(p) for p in emulator.contracts}
+            controller = GrokMock(emulator, urls, server.base_url, grpc_address=address)
+            with _sleeping(controller, chosen):
+                yield controller
 
 
 @contextlib.contextmanager

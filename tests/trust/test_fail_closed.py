@@ -251,13 +251,24 @@ def test_a_missing_extra_names_the_install_command(module: str) -> None:
     assert "hypothesis, which is not installed: " + INSTALL in last
 
 
+@pytest.mark.grok_mock(providers=["segmind"])
 def test_grpc_channels_to_provider_hosts_are_stopped(grok_mock: object) -> None:
     grpc = pytest.importorskip("grpc")
     from pytest_plugin import NotIntercepted
 
+    # xAI is not served here, so its SDK's channel has nowhere to go: stopped, named.
     for target in ("api.x.ai:443", "dns:///api.x.ai:443", "api.x.ai"):
         with pytest.raises(NotIntercepted, match=r"grok_mock: grpc tried to reach api\.x\.ai"):
             grpc.insecure_channel(target)
     with pytest.raises(NotIntercepted):
         grpc.secure_channel("api.x.ai:443", grpc.ssl_channel_credentials())
     grpc.insecure_channel("127.0.0.1:1").close()  # loopback is nobody's provider
+
+
+def test_grpc_channels_to_a_served_xai_go_to_the_emulator(grok_mock: object) -> None:
+    grpc = pytest.importorskip("grpc")
+    pytest.importorskip("xai_sdk")
+    channel = grpc.secure_channel("api.x.ai:443", grpc.ssl_channel_credentials())
+    # A channel to the emulator's loopback server: it connects, where api.x.ai never would.
+    grpc.channel_ready_future(channel).result(timeout=5)
+    channel.close()
