@@ -272,6 +272,26 @@ class Note:
 
 
 @dataclass(frozen=True)
+class GrpcSurface:
+    """One gRPC method served by translating it onto a REST contract's operations."""
+
+    service: str
+    method: str
+    source: Source
+    # Enum value names -> the REST field's value, per REST field.
+    enums: Mapping[str, Mapping[str, str]]
+    # The REST error body's `code` -> the gRPC status sent instead, and why.
+    statuses: Mapping[str, str]
+    statuses_source: Source
+    # gRPC status for an error whose `code` is not in `statuses`, by HTTP status.
+    fallback: Mapping[int, str]
+    notes: tuple[Note, ...] = ()
+
+    def __post_init__(self) -> None:
+        freeze_fields(self, "enums", "statuses", "fallback")
+
+
+@dataclass(frozen=True)
 class Variant:
     """Another observed form of the same surface (what older captures show, say), chosen
     per provider in the settings: its error cases replace the contract's by name."""
@@ -316,6 +336,8 @@ class Contract:
     # (Kie's "recordInfo is null" for a moment after createTask): adapter checks draw them
     # on successful generations.
     tolerated: tuple[str, ...] = ()
+    # The same operations over gRPC (xAI's Image service for its SDK), if the provider has it.
+    grpc: GrpcSurface | None = None
     # Other observed forms of this surface, by name (the default form is the contract).
     variants: Mapping[str, Variant] = field(default_factory=dict)
     # The variant this contract is in; None is the default form.

@@ -30,6 +30,7 @@ from contracts.openai_images import (
     generation_params,
     operations,
 )
+from contracts.xai_grpc import XAI_GRPC
 
 PAGE = "docs/SOURCES.md §1 (xAI first-party REST API)"
 _CAPTURED = from_facts("§1.9 Errors: captured real examples")
@@ -327,6 +328,7 @@ XAI = Contract(
     content_types=("application/json",),
     shape_error="invalid-body",
     times="epoch-seconds",
-    notes=NOTES,
+    notes=(*NOTES, *XAI_GRPC.notes),
     variants={"legacy": LEGACY},
+    grpc=XAI_GRPC,
 )

@@ -9,34 +9,16 @@ images), with enums where REST has strings, and answers the same images, model a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
-from contracts._model import Note, Source, from_facts, inferred
+from contracts._model import GrpcSurface, Note, from_facts, inferred
 
-__all__ = ["XAI_GRPC", "GrpcSurface"]
+__all__ = ["XAI_GRPC"]
 
 _SDK = from_facts(
     "§1.10: xai-sdk's generated protos (xai_sdk.proto image_pb2, image_pb2_grpc) and its "
     "image client"
 )
-
-
-@dataclass(frozen=True)
-class GrpcSurface:
-    """One gRPC method served by translating it onto a REST contract's operations."""
-
-    service: str
-    method: str
-    source: Source
-    # Enum value names -> the REST field's value, per REST field.
-    enums: Mapping[str, Mapping[str, str]]
-    # The REST error body's `code` -> the gRPC status sent instead, and why.
-    statuses: Mapping[str, str]
-    statuses_source: Source
-    # gRPC status for an error whose `code` is not in `statuses`, by HTTP status.
-    fallback: Mapping[int, str]
-    notes: tuple[Note, ...] = ()
 
 
 def _frozen(table: dict[str, dict[str, str]]) -> Mapping[str, Mapping[str, str]]:

@@ -70,14 +70,29 @@ def _choices(param: Param) -> list[Any] | None:
     return None
 
 
+def _allowed(contract: Contract, transport: str) -> dict[str, set[str]]:
+    """Values a transport narrows a field to (the SDK's gRPC enums have no 21:9 or 1.5k)."""
+    if transport != "grpc" or contract.grpc is None:
+        return {}
+    return {field: set(values.values()) for field, values in contract.grpc.enums.items()}
+
+
+def _field_choices(param: Param, allowed: set[str] | None) -> list[Any] | None:
+    choices = _choices(param)
+    if choices is not None and allowed is not None:
+        choices = [c for c in choices if c in allowed]
+    return choices
+
+
 def requests(
-    contract: Contract, model: Model, vary: tuple[str, ...]
+    contract: Contract, model: Model, vary: tuple[str, ...], transport: str = "rest"
 ) -> st.SearchStrategy[ImageRequest]:
     """Requests over every documented value and the whole of every range."""
     fields = {k: v for k, v in varied_fields(contract, model).items() if k in vary}
+    allowed = _allowed(contract, transport)
     drawn: dict[str, st.SearchStrategy[Any]] = {}
     for neutral, param in fields.items():
-        choices = _choices(param)
+        choices = _field_choices(param, allowed.get(neutral))
         if neutral == "n":
             drawn[neutral] = st.integers(int(param.minimum or 1), int(param.maximum or 1))
         elif choices is not None:
@@ -89,12 +104,13 @@ def requests(
 
 
 def covering_requests(
-    contract: Contract, model: Model, vary: tuple[str, ...]
+    contract: Contract, model: Model, vary: tuple[str, ...], transport: str = "rest"
 ) -> list[ImageRequest]:
     """Few requests that between them use every enum value and both ends of every range
     at least once: the explicit examples every check runs before it draws."""
     fields = {k: v for k, v in varied_fields(contract, model).items() if k in vary}
-    choices = {k: c for k, p in fields.items() if (c := _choices(p))}
+    allowed = _allowed(contract, transport)
+    choices = {k: c for k, p in fields.items() if (c := _field_choices(p, allowed.get(k)))}
     count = max((len(c) for c in choices.values()), default=1)
     return [
         ImageRequest(EXAMPLE_PROMPT, **{k: c[i % len(c)] for k, c in choices.items()})

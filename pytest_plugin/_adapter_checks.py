@@ -97,10 +97,11 @@ class AdapterChecks:
         return grok_mock, receiver
 
     def _requests(self) -> st.SearchStrategy[ImageRequest]:
-        return requests(self.contract, self.model, self.options.vary)
+        return requests(self.contract, self.model, self.options.vary, self.options.transport)
 
     def _covering(self) -> list[ImageRequest]:
-        return covering_requests(self.contract, self.model, self.options.vary)
+        options = self.options
+        return covering_requests(self.contract, self.model, options.vary, options.transport)
 
     def _check(
         self, body: Callable[..., None], explicit: list[dict[str, Any]], **drawn: Any

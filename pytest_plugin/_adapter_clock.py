@@ -100,34 +100,53 @@ class Leash:
         return bool(self.left)
 
 
+# Libraries whose clocks must stay real in the adapter's threads: gRPC turns a timeout
+# into a wall-clock deadline its C core enforces, so a virtual `time.time()` would put
+# every deadline in the past (or the future).
+_REAL_CLOCK_LIBRARIES = ("grpc",)
+
+
+def _virtual_here(leash: Leash) -> bool:
+    """Whether the clock's caller (two frames up) is the adapter's own code."""
+    if not leash.mine():
+        return False
+    caller = str(sys._getframe(2).f_globals.get("__name__", ""))
+    return caller.split(".", 1)[0] not in _REAL_CLOCK_LIBRARIES
+
+
 def _clocks(leash: Leash, real: dict[str, Callable[..., Any]]) -> dict[str, Any]:
     """The replacements: each reads the leash's clock in the adapter's threads only."""
     mono0, perf0 = real["monotonic"](), real["perf_counter"]()
 
+    def read(name: str, virtual: Callable[[], float]) -> Callable[[], Any]:
+        scale = _NS if name.endswith("_ns") else 1
+        base = name.removesuffix("_ns")
+
+        def clock() -> Any:
+            if _virtual_here(leash):
+                value = virtual()
+                return int(value * scale) if scale != 1 else value
+            return real[name]()
+
+        clock.__name__ = base
+        return clock
+
     def sleep(seconds: float) -> None:
-        if leash.mine():
+        if _virtual_here(leash):
             leash.wait(float(seconds))
         else:
             real["sleep"](seconds)
 
-    def wall() -> float:
-        return leash.now() if leash.mine() else float(real["time"]())
-
-    def monotonic() -> float:
-        return mono0 + leash.offset() if leash.mine() else float(real["monotonic"]())
-
-    def perf_counter() -> float:
-        return perf0 + leash.offset() if leash.mine() else float(real["perf_counter"]())
-
-    return {
-        "sleep": sleep,
-        "time": wall,
-        "time_ns": lambda: int(wall() * _NS),
-        "monotonic": monotonic,
-        "monotonic_ns": lambda: int(monotonic() * _NS),
-        "perf_counter": perf_counter,
-        "perf_counter_ns": lambda: int(perf_counter() * _NS),
+    virtual = {
+        "time": leash.now,
+        "monotonic": lambda: mono0 + leash.offset(),
+        "perf_counter": lambda: perf0 + leash.offset(),
     }
+    clocks: dict[str, Any] = {"sleep": sleep}
+    for name in _CLOCKS:
+        if name != "sleep":
+            clocks[name] = read(name, virtual[name.removesuffix("_ns")])
+    return clocks
 
 
 class _Virtual(type):

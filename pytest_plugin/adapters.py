@@ -54,6 +54,8 @@ class AdapterOptions:
     - `vary`: the neutral request fields the checks vary (others stay None).
     - `examples`: hypothesis examples per check.
     - `live`: run against a real server on a free port instead of in-process.
+    - `transport`: "grpc" for an adapter on xAI's official SDK: requests use the values
+      its gRPC enums have, and waits of the gRPC channel's own retries are not judged.
     """
 
     provider: str
@@ -67,6 +69,7 @@ class AdapterOptions:
     vary: tuple[str, ...] = ("n", "aspect_ratio", "resolution", "output_format")
     examples: int = 10
     live: bool = False
+    transport: str = "rest"
     api_key: str = "grok-mock-adapter-key"
 
 
@@ -114,6 +117,7 @@ def adapter_contract(
     vary: Sequence[str] | None = None,
     examples: int = 10,
     live: bool = False,
+    transport: str = "rest",
 ) -> type:
     """A pytest test class that runs the provider's contract against your adapter.
 
@@ -149,6 +153,10 @@ def adapter_contract(
     unknown = [f for f in chosen if f not in allowed]
     if unknown or isinstance(vary, str):
         raise _fail(f"vary takes a list of fields among {', '.join(allowed)}; got {vary!r}")
+    if transport not in ("rest", "grpc"):
+        raise _fail(f"transport is 'rest' or 'grpc', got {transport!r}")
+    if transport == "grpc" and CONTRACTS[provider].grpc is None:
+        raise _fail(f"{provider} has no gRPC service; only xai does")
     if webhooks and not CONTRACTS[provider].webhooks:
         raise _fail(f"{provider} sends no webhooks, so webhooks=True cannot be checked")
     _check_arity(factory, 3 if webhooks else 2, "factory")
@@ -164,6 +172,7 @@ def adapter_contract(
         vary=chosen,
         examples=examples,
         live=live,
+        transport=transport,
     )
     from pytest_plugin._adapter_checks import AdapterChecks
 

@@ -355,6 +355,25 @@ TestBroken = adapter_contract(
         "images_asked_for",
         ["*scenario='record-not-ready'*", "*raised GenerationError: task * is unknown*"],
     ),
+    "asks the official SDK for one image": (
+        """
+from xai_sdk_images import XaiSDKImages, _decoded
+
+class OneImage(XaiSDKImages):
+    def generate(self, prompt, *, n=None, **options):
+        chosen = {k: v for k, v in options.items() if v is not None}
+        answer = self.client.image.sample(  # sample() makes one; n needs sample_batch
+            prompt=prompt, model=self.model, image_format="base64", **chosen
+        )
+        return [_decoded(answer)]
+
+TestBroken = adapter_contract(
+    "xai", OneImage, sdk_style, retries=3, min_backoff=1.0, max_wait=1300, transport="grpc"
+)
+""",
+        "images_asked_for",
+        ["*asked the provider for 1 image(s); the request wanted 10*"],
+    ),
     "never registers its webhook": (
         """
 TestBroken = adapter_contract(

@@ -11,6 +11,7 @@ from openai_style_httpx import OpenAIStyleImages
 from pixazo_httpx import PixazoImages
 from segmind_httpx import SegmindImages
 from segmind_sdk import SegmindSDKImages
+from xai_sdk_images import XaiSDKImages
 
 from pytest_plugin.adapters import ImageRequest, adapter_contract
 
@@ -89,4 +90,14 @@ TestAgtcloudOpenAISDK = SLOW(
     adapter_contract(
         "agtcloud", OpenAISDKImages, openai_style, retries=2, min_backoff=0.3, max_wait=1000
     )
+)
+# xAI's official SDK over gRPC: the checks draw the values its enums have.
+TestXaiSDK = adapter_contract(
+    "xai",
+    XaiSDKImages,
+    openai_style,
+    retries=3,
+    min_backoff=1.0,
+    max_wait=1300,
+    transport="grpc",
 )

@@ -169,3 +169,15 @@ def test_the_live_fixture_serves_the_default_host_too(grok_mock_server: GrokMock
     answer = xai_sdk.Client(api_key="xai-test-key").image.sample(prompt="x", model=MODEL)
     assert answer.url.startswith(str(grok_mock_server.base_url))
     assert grok_mock_server.grpc_address is not None
+
+
+@pytest.mark.slow
+def test_grok_mock_serve_announces_the_exact_client_line() -> None:
+    from tests.test_cli import serve
+
+    with serve("--grpc-port", "0") as served:
+        line = next(x for x in served.banner.splitlines() if x.strip().startswith("xai-grpc"))
+        address = line.split()[1]
+        assert f'xai_sdk.Client(api_key="...", api_host="{address}")' in line
+        answer = xai_sdk.Client(api_key="k", api_host=address).image.sample(prompt="x", model=MODEL)
+        assert answer.url.startswith(served.origin + "/xai/")
