@@ -57,6 +57,7 @@ def _call(image: Any, *, n: int = 1, **kw: Any) -> Any:
     return image.sample_batch(n=n, **kw) if n > 1 else image.sample(**kw)
 
 
+@pytest.mark.slow  # 26 generations
 def test_urls_at_every_ratio_and_resolution(grok_mock: GrokMock) -> None:
     client = xai_sdk.Client(api_key="xai-test-key")
     for ratio in RATIOS[:-1]:  # "auto" leaves the size to the model
@@ -122,6 +123,7 @@ def test_moderation_both_ways(sample: Sample, grok_mock: GrokMock) -> None:
         withheld.url  # noqa: B018 - the SDK's own check
 
 
+@pytest.mark.slow  # the SDK's own retries back off in real time
 def test_a_network_fault_is_unavailable_and_the_sdk_retries_it(grok_mock: GrokMock) -> None:
     grok_mock.queue("disconnect", provider="xai", times=1)
     answer = xai_sdk.Client(api_key="xai-test-key").image.sample(prompt="x", model=MODEL)
@@ -181,3 +183,20 @@ def test_grok_mock_serve_announces_the_exact_client_line() -> None:
         assert f'xai_sdk.Client(api_key="...", api_host="{address}")' in line
         answer = xai_sdk.Client(api_key="k", api_host=address).image.sample(prompt="x", model=MODEL)
         assert answer.url.startswith(served.origin + "/xai/")
+
+
+def test_an_async_client_against_a_live_server(live: LiveServer) -> None:
+    async def go() -> tuple[Any, Any]:
+        client = xai_sdk.AsyncClient(api_key="xai-test-key", api_host=live.grpc_address)
+        answers = await client.image.sample_batch(prompt="x", model=MODEL, n=2)
+        live.emulator.queue_scenario("validation-error", provider="xai")
+        try:
+            await client.image.sample(prompt="x", model=MODEL)
+        except grpc.RpcError as error:
+            return answers, error
+        return answers, None
+
+    answers, error = asyncio.run(go())
+    assert [a.url.startswith(live.base_url) for a in answers] == [True, True]
+    assert error is not None
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
