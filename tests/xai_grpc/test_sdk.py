@@ -200,3 +200,12 @@ def test_an_async_client_against_a_live_server(live: LiveServer) -> None:
     assert [a.url.startswith(live.base_url) for a in answers] == [True, True]
     assert error is not None
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.slow  # waits out a real deadline
+def test_a_hang_is_the_clients_own_deadline(grok_mock: GrokMock) -> None:
+    grok_mock.queue("hang", provider="xai")
+    client = xai_sdk.Client(api_key="xai-test-key", timeout=0.5)
+    with pytest.raises(grpc.RpcError) as raised:
+        client.image.sample(prompt="x", model=MODEL)
+    assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
