@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts import SCENARIOS, thaw
 from contracts.openapi import openapi_document
+from mockserver import admin_views as views
 from mockserver.admin_openapi import ADMIN_OPENAPI
 from mockserver.bodies import parse_json
 from mockserver.engine import PROFILES, MockUsageError, Refusal
@@ -230,7 +231,9 @@ async def journal_verify(app: MockApp, request: Request) -> Response:
     try:
         found = app.emulator.journal.verify(**bounds, **body)
     except JournalMismatch as mismatch:
-        return json_response({"ok": False, "message": str(mismatch)}, 409)
+        # ?report=true answers a mismatch as a finding, not an error (the QA console).
+        report = request.query_params.get("report") == "true"
+        return json_response({"ok": False, "message": str(mismatch)}, 200 if report else 409)
     return json_response({"ok": True, "count": len(found)})
 
 
@@ -268,6 +271,9 @@ async def provider_openapi(app: MockApp, request: Request) -> Response:
 
 # (path, endpoint, methods, open without a token)
 ROUTES: tuple[tuple[str, Endpoint, tuple[str, ...], bool], ...] = (
+    # The QA console: a page and its files (no data; what it shows comes from below).
+    ("/", views.console_page, ("GET",), True),
+    ("/console/{asset}", views.console_asset, ("GET",), True),
     ("/health", health, ("GET",), True),
     ("/openapi.json", openapi, ("GET",), True),
     ("/openapi/{provider}.json", provider_openapi, ("GET",), True),
@@ -283,7 +289,9 @@ ROUTES: tuple[tuple[str, Endpoint, tuple[str, ...], bool], ...] = (
     ("/journal", journal, ("GET",), False),
     ("/journal/count", journal_count, ("GET",), False),
     ("/journal/verify", journal_verify, ("POST",), False),
+    ("/jobs", views.jobs, ("GET",), False),
     ("/jobs/{job_id}", job, ("GET",), False),
+    ("/accounts", views.accounts, ("GET",), False),
     ("/webhooks", webhooks, ("GET",), False),
     ("/contracts/{provider}", contract, ("GET",), False),
 )

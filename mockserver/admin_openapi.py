@@ -95,6 +95,19 @@ ADMIN_OPENAPI: Any = freeze(
             "every endpoint but health and this document needs it in X-Admin-Token.",
         },
         "paths": {
+            "/__mock/": {
+                "get": {
+                    "summary": "The QA console: a page driving everything below",
+                    "responses": {"200": {"description": "the page (HTML)"}},
+                },
+            },
+            "/__mock/console/{asset}": {
+                "get": {
+                    "summary": "The console's script and style sheet",
+                    "parameters": [_path("asset")],
+                    "responses": {"200": {"description": "the file"}, "404": _ERROR},
+                },
+            },
             "/__mock/health": {
                 "get": _op("Status, seed, profile, clock and every surface's URL", "ok")
             },
@@ -181,8 +194,10 @@ ADMIN_OPENAPI: Any = freeze(
             "/__mock/journal/verify": {
                 "post": {
                     **_op(
-                        "Assert how many requests match; 409 with the near misses when not",
+                        "Assert how many requests match; 409 with the near misses when not "
+                        "(200 with ok false and them, given ?report=true)",
                         "they match",
+                        params=_queries("report"),
                         body=_body(
                             {
                                 "count": _INTEGER,
@@ -199,6 +214,17 @@ ADMIN_OPENAPI: Any = freeze(
                         "401": _ERROR,
                     },
                 },
+            },
+            "/__mock/jobs": {
+                "get": _op(
+                    "Live jobs, newest first, as each provider shows them (status word, "
+                    "planned phases, image URLs)",
+                    "jobs",
+                    params=_queries("provider", "status", "key"),
+                ),
+            },
+            "/__mock/accounts": {
+                "get": _op("Every account: balances and holds (keys as hints)", "accounts"),
             },
             "/__mock/jobs/{job_id}": {
                 "get": {

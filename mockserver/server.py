@@ -129,7 +129,7 @@ def serve(
             f"  {'xai-grpc':<10} {grpc.address}    "
             f'(xai_sdk.Client(api_key="...", api_host="{grpc.address}"))'
         )
-    announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}")
+    announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}/    (the QA console: open it in a browser)")
     if policy.token:
         announce(f"  the admin API requires the header X-Admin-Token: {policy.token}")
     try:

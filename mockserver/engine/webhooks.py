@@ -60,6 +60,8 @@ class Delivery:
     state: State = "waiting"
     attempts: list[dict[str, Any]] = field(default_factory=list)
     body: Any = None
+    # When the next attempt is due on the emulator's clock (None once it is settled).
+    due_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class Delivery:
             "url": self.url,
             "state": self.state,
             "attempts": list(self.attempts),
+            "due_at": self.due_at if self.state in ("waiting", "due") else None,
             "body": self.body,
         }
 
@@ -116,7 +119,7 @@ class Webhooks:
         with self._lock:
             if delivery.state != "waiting" or self._closed:
                 return
-            delivery.state = "due"
+            delivery.state, delivery.due_at = "due", due_at
             heapq.heappush(self._due, (due_at, next(self._order), delivery))
         self.notify()
 
