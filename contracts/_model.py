@@ -8,9 +8,11 @@ reason), so users can see how faithful any response is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 # Re-exported: the contract modules write in these words too.
@@ -361,10 +363,12 @@ class Contract:
         return replace(self, errors=errors, variant=name)
 
     def operation(self, operation_id: str) -> Operation:
-        for operation in self.operations:
-            if operation.id == operation_id:
-                return operation
-        raise KeyError(operation_id)
+        return self._operations_by_id[operation_id]
+
+    @functools.cached_property
+    def _operations_by_id(self) -> Mapping[str, Operation]:
+        # Every link a response carries looks its operation up: once, not a scan each time.
+        return MappingProxyType({op.id: op for op in self.operations})
 
     def error_case(self, name: str) -> ErrorCase:
         """The case answering `name`: its own, else its nearest relative's (FALLBACKS)."""

@@ -39,12 +39,12 @@ from mockserver.engine import (
     Refusal,
     format_amount,
 )
+from mockserver.engine.director import DEFAULT_CHOICE
 from mockserver.engine.errors import NetworkFault
 from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
 from mockserver.engine.journal import (
     account_id,
     bounded,
-    key_fingerprint,
     key_hint,
     masked,
     trace_id,
@@ -68,6 +68,7 @@ class Call(View):
 
     __slots__ = (
         "_body_read",
+        "_headers",
         "_raw",
         "account",
         "entry",
@@ -107,13 +108,20 @@ class Call(View):
         self.fault: str | None = None
         self._body_read = False
         self._raw = b""
+        self._headers: dict[str, str] | None = None
 
     @property
     def provider(self) -> str:
         return self.contract.provider
 
     def header(self, name: str) -> str | None:
-        return self.request.headers.get(name)
+        """A request header, whatever the case of its name (the first one sent wins)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = {}
+            for raw_name, raw_value in self.request.scope["headers"]:  # the first one wins
+                headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+        return headers.get(name.lower())
 
     # -- who is asking --------------------------------------------------------
 
@@ -142,7 +150,7 @@ class Call(View):
     def _note_key(self, key: str | None) -> None:
         self.key = key
         self.entry.key_hint = key_hint(key)
-        self.entry.key_fingerprint = key_fingerprint(key)
+        self.entry.key_fingerprint = self.emulator.journal.fingerprint(key)
 
     def context(self) -> dict[str, Any]:
         """What fills an error template besides the refusal's own fields."""
@@ -322,8 +330,13 @@ class Call(View):
 
     def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
         """The scenario for this call; raises the refusal or network fault if it is one."""
+        header = self.header("x-mock-scenario")
+        if not header and not isinstance(prompt, str) and self.emulator.director.idle:
+            # Nothing could choose another: the common case, answered without the lock.
+            self.entry.scenario, self.entry.scenario_source = "success", "default"
+            return DEFAULT_CHOICE
         facts = self.facts(prompt=prompt, model=model)
-        choice = self.emulator.choose(facts, header=self.header("x-mock-scenario"))
+        choice = self.emulator.choose(facts, header=header)
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
         if choice.scenario in NETWORK_SCENARIOS:

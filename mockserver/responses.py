@@ -29,7 +29,7 @@ def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     data = json_bytes(body)
-    return Response(data, status, headers=dict(headers or {}), media_type="application/json")
+    return Response(data, status, headers=headers, media_type="application/json")
 
 
 def format_time(style: TimeStyle, epoch: float | None) -> Any:

@@ -70,7 +70,7 @@ def origin_of(sock: socket.socket) -> str:
 
 
 def _server(
-    app: MockApp, log_level: str, access_log: bool, *, lifespan: bool = False
+    app: MockApp, log_level: str, access_log: bool, *, lifespan: bool = False, http: str = "auto"
 ) -> PromptServer:
     import uvicorn
 
@@ -81,6 +81,10 @@ def _server(
         log_level=log_level,
         access_log=access_log,
         lifespan="on" if lifespan else "off",
+        # uvloop and httptools where installed (the core dependencies on most platforms),
+        # asyncio and h11 elsewhere; network faults act on either transport.
+        loop="auto",
+        http=http,
         # The emulator's own admin API is the way in; no server header games.
         server_header=False,
         date_header=True,
@@ -169,9 +173,11 @@ class LiveServer:
         port: int = 0,
         log_level: str = "warning",
         grpc: bool = False,
+        http: str = "auto",
     ) -> None:
         self.emulator = emulator or Emulator()
         self._grpc_wanted = grpc
+        self._http = http
         self._grpc: GrpcServer | None = None
         policy = admin_policy(self.emulator, host)
         # Required on the admin API when set (always, beyond loopback).
@@ -189,7 +195,7 @@ class LiveServer:
             return self
         sock = bind(self._host, self._port)
         self.base_url = origin_of(sock)
-        server = _server(self.app, self._log_level, access_log=False)
+        server = _server(self.app, self._log_level, access_log=False, http=self._http)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="grok-mock-server", daemon=True
         )

@@ -54,6 +54,12 @@ class Director:
         # Bytes for garbage answers: seeded, so a replayed run sends the same garbage.
         self.noise = random.Random(f"grok-imagine-mock/noise/{seed}")
 
+    @property
+    def idle(self) -> bool:
+        """No rule queued and no chaos: every request without a header or prompt token
+        plays success (the common case, answered without the lock)."""
+        return not len(self.rules) and not self.chaos.entries
+
     def contract(self, provider: str) -> Contract:
         try:
             return self.contracts[provider]

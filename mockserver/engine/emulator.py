@@ -31,7 +31,7 @@ from mockserver.engine.clock import Clock, SystemClock
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.jobs import Job, JobStore, MediaRequest, Outcome, compact, plan_job
+from mockserver.engine.jobs import Job, JobStore, MediaRequest, Outcome, plan_job, request_text
 from mockserver.engine.journal import Journal
 from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.media import MediaDesk, MediaRef
@@ -285,7 +285,7 @@ class Emulator:
             operation=operation,
             model=model,
             account=account.key,
-            params=compact(params),
+            request=request_text(params),
             created_at=now,
             outcome=Outcome.of(contract, choice.scenario, failure),
             cost=cost,

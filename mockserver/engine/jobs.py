@@ -30,6 +30,12 @@ _KEY_LIMIT = 256
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 
+def request_text(params: Mapping[str, Any]) -> bytes:
+    """A job's request as kept: compacted, as compact JSON (UTF-8, as sent)."""
+    text = json.dumps(compact(params), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
 def compact(params: Mapping[str, Any]) -> dict[str, Any]:
     """A request's parameters as a job keeps them, for as long as its record lives.
 
@@ -134,7 +140,10 @@ class Outcome:
         defined = contract.outcomes.get(scenario)
         if defined is not None:
             return cls(defined.kind, defined.message, defined.code)
-        return cls("succeeded")
+        return SUCCEEDED
+
+
+SUCCEEDED = Outcome("succeeded")  # immutable: every successful job shares it
 
 
 @dataclass(eq=False, slots=True)
@@ -144,7 +153,9 @@ class Job:
     operation: str
     model: str
     account: str
-    params: dict[str, Any]
+    # The request as submitted (compacted), as JSON text: a tenth of the memory of the
+    # parsed object, and what a record that echoes the request writes anyway.
+    request: bytes
     created_at: float
     timeline: Timeline
     outcome: Outcome
@@ -173,6 +184,12 @@ class Job:
 
     def __post_init__(self) -> None:
         self.phase_log = [self.created_at]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The request as submitted (compacted)."""
+        found: dict[str, Any] = json.loads(self.request)
+        return found
 
     @property
     def last_phase(self) -> int:

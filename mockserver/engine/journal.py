@@ -57,6 +57,25 @@ def trace_id(now: float, noise: str) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(now)) + noise
 
 
+class Fingerprints:
+    """`key_fingerprint`, remembered for the keys seen lately: every request hashes its key,
+    and most requests come with a key seen before."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._known: dict[str, str] = {}
+        self._size = size
+
+    def __call__(self, key: str | None) -> str | None:
+        if not key:
+            return None
+        found = self._known.get(key)
+        if found is None:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            found = self._known[key] = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return found
+
+
 def key_fingerprint(key: str | None) -> str | None:
     """A stable handle to filter the journal by key without storing the key."""
     if not key:
@@ -187,6 +206,7 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._seq = 0
         self._lock = threading.Lock()
+        self.fingerprint = Fingerprints()
 
     @property
     def size(self) -> int:

@@ -68,6 +68,16 @@ class Timeline:
         return self.ends[min(index, len(self.ends)) - 1]
 
 
+_INSTANT = tuple(Timeline(n, ends=(0.0,) * n) for n in range(8))
+
+
+def _instant(phases: int) -> Timeline:
+    """The instant timeline of `phases` phases: immutable, so every such job shares one."""
+    if phases < len(_INSTANT):
+        return _INSTANT[phases]
+    return Timeline(phases, ends=(0.0,) * phases)
+
+
 def plan(
     profile: str,
     phases: int,
@@ -87,7 +97,7 @@ def plan(
     if profile == "polls":
         return Timeline(phases, by_reads=True, finishes=timing != "stuck")
     if profile == "instant":
-        return Timeline(phases, ends=(0.0,) * phases)
+        return _instant(phases)
     if profile == "stuck":
         return Timeline(phases, ends=_ends(durations["fast"], rng, 1.0), finishes=False)
     return Timeline(phases, ends=_ends(durations[profile], rng, 1.0))

@@ -148,6 +148,9 @@ class Webhooks:
         loop = asyncio.get_running_loop()
         if self._home is not None and loop is not self._home:
             return
+        runner = self._runner  # the usual case, without the lock: already running here
+        if self._loop is loop and runner is not None and not runner.done():
+            return
         with self._lock:
             if self._loop is loop and self._runner is not None and not self._runner.done():
                 return

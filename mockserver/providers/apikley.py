@@ -75,7 +75,7 @@ def record(view: View, job: Job, phase: int) -> dict[str, Any]:
         "taskId": job.id,
         "model": job.model,
         "state": view.word(job, phase),
-        "param": json.dumps(job.params, separators=_COMPACT, ensure_ascii=False),
+        "param": job.request.decode("utf-8", "surrogatepass"),
         "resultJson": result,
         "failCode": job.outcome.code if failed else "",
         "failMsg": job.outcome.message if failed else "",

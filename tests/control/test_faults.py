@@ -33,10 +33,11 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
+# Faults act on the transport: each is proven over both of uvicorn's HTTP implementations.
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     emulator = Emulator(clock=ManualClock(), profile="instant", slow_response_interval=1.5)
-    with LiveServer(emulator) as live:
+    with LiveServer(emulator, http=request.param) as live:
         yield live
 
 
