@@ -251,6 +251,7 @@ async def webhooks(app: MockApp, request: Request) -> Response:
         {
             "count": len(found),
             "pending": app.emulator.webhooks.pending,
+            "queue": app.emulator.webhooks.queue(),
             "deliveries": [d.to_dict() for d in found],
         }
     )

@@ -67,6 +67,8 @@ class Settings:
     webhook_attempts: int = 5
     webhook_backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     webhook_timeout: float = 10.0
+    # Webhook attempts in flight at once (the worker pool); the rest queue.
+    webhook_concurrency: int = 64
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -78,6 +80,7 @@ class Settings:
             self.webhook_attempts,
             self.webhook_backoff,
             self.webhook_timeout,
+            concurrency=self.webhook_concurrency,
             body_bytes=self.journal_body_bytes,
         )
 
@@ -231,6 +234,7 @@ _CHECKS: Mapping[str, Callable[[str, Any], Any]] = MappingProxyType(
         "journal_body_bytes": _count,
         "journal_header_bytes": _count,
         "webhook_attempts": _count,
+        "webhook_concurrency": _count,
         "sync_timeout": _positive_seconds,
         "webhook_timeout": _positive_seconds,
         "slow_response_interval": _seconds,

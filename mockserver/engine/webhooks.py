@@ -1,10 +1,13 @@
 """Webhook delivery: asynchronous, retried with backoff, journaled, and fenced in.
 
 A delivery is due when its job ends (its time is known at submit for clock-driven
-jobs; a `polls` job ends when a read sees it end). A runner task on the server's
-event loop sends what is due, so the request path only pushes onto a heap.
-Retries wait on the emulator's clock, so a test moves the clock to make them
-happen. Everything goes out through the outbound port, which contacts only
+jobs; a `polls` job ends when a read sees it end). The request path only pushes onto
+a heap ordered by due time. On the server's event loop, a runner task moves what is
+due onto a queue, and a fixed pool of workers takes from it: however many fall due
+at once, at most `concurrency` attempts are in flight, so request serving is never
+starved and nothing is lost (a delivery that cannot go now waits its turn, visible
+in `queue()`). Retries wait on the emulator's clock, so a test moves the clock to
+make them happen. Everything goes out through the outbound port, which contacts only
 loopback and allow-listed hosts; anything else is refused and journaled, never
 sent. At shutdown, what is due is sent if it can be; the rest is journaled as
 dropped.
@@ -44,7 +47,7 @@ class WebhookPolicy:
     backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     # Real seconds one attempt may take in all: connecting, sending, the answer.
     timeout: float = 10.0
-    # Attempts in flight at once; the rest wait their turn.
+    # Workers, so attempts in flight at once; the rest wait their turn on the queue.
     concurrency: int = 64
     # Bytes of each body kept for reading (the receiver always gets all of it).
     body_bytes: int = 16 * 1024
@@ -102,8 +105,10 @@ class Webhooks:
         self._home: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._in_flight: dict[asyncio.Task[None], Delivery] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._queue: asyncio.Queue[tuple[Delivery, bool]] | None = None
+        self._in_flight = 0
+        self._delivered = 0
         self._closed = False
 
     # -- scheduling (any thread) -------------------------------------------
@@ -154,14 +159,36 @@ class Webhooks:
         with self._lock:
             if self._loop is loop and self._runner is not None and not self._runner.done():
                 return
-            old_loop, old_runner = self._loop, self._runner
-            if old_loop is not None and old_runner is not None and not old_loop.is_closed():
-                # The emulator is now served from another loop (another server): one runner.
-                old_loop.call_soon_threadsafe(old_runner.cancel)
-            self._loop = loop
+            self._stop(requeue=True)
+            queue = self._pool(loop)
             self._wake = asyncio.Event()
-            self._slots = asyncio.Semaphore(self.policy.concurrency)
-            self._runner = loop.create_task(self._run(), name="grok-mock-webhooks")
+            self._runner = loop.create_task(self._run(queue), name="grok-mock-webhooks")
+
+    def _pool(self, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[tuple[Delivery, bool]]:
+        """Start the workers on `loop` (with the lock)."""
+        self._loop, self._queue = loop, asyncio.Queue()
+        self._workers = [
+            loop.create_task(self._work(self._queue), name=f"grok-mock-webhook-{n}")
+            for n in range(self.policy.concurrency)
+        ]
+        return self._queue
+
+    def _stop(self, *, requeue: bool) -> None:
+        """Stop the runner and workers of the loop that served until now (with the lock)."""
+        loop, queue = self._loop, self._queue
+        tasks = [t for t in (self._runner, *self._workers) if t is not None]
+        self._runner, self._workers, self._queue = None, [], None
+        if requeue and queue is not None:
+            # The emulator is now served from another loop (another server): what was
+            # queued there goes back on the heap, due now, for the new workers.
+            now = self.clock.now()
+            while not queue.empty():
+                delivery, _ = queue.get_nowait()
+                heapq.heappush(self._due, (now, next(self._order), delivery))
+        if loop is not None and not loop.is_closed():
+            for task in tasks:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(task.cancel)
 
     # -- reading -----------------------------------------------------------
 
@@ -171,9 +198,23 @@ class Webhooks:
 
     @property
     def pending(self) -> int:
-        """Deliveries scheduled and not yet attempted (or waiting for a retry)."""
+        """Deliveries scheduled or queued and not yet attempted (or waiting for a retry)."""
         with self._lock:
-            return len(self._due)
+            queue = self._queue
+            return len(self._due) + (queue.qsize() if queue is not None else 0)
+
+    def queue(self) -> dict[str, int]:
+        """Where the unsettled deliveries are: on the clock, waiting a worker, being sent."""
+        with self._lock:
+            now = self.clock.now()
+            later = sum(1 for due_at, _, _ in self._due if due_at > now)
+            queue = self._queue
+            return {
+                "scheduled": later,
+                "due": len(self._due) - later + (queue.qsize() if queue is not None else 0),
+                "in_flight": self._in_flight,
+                "workers": self.policy.concurrency,
+            }
 
     def wait(self, count: int = 1, timeout: float = 10.0) -> list[Delivery]:
         """Block until `count` deliveries have settled (delivered, failed, refused, dropped)."""
@@ -195,56 +236,77 @@ class Webhooks:
         with self._lock:
             self._closed = True
             self._due.clear()
-            loop, runner = self._loop, self._runner
-            self._loop = self._wake = self._runner = None
-        if loop is not None and runner is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(runner.cancel)
+            self._stop(requeue=False)
+            self._loop = self._wake = None
 
     async def drain(self, seconds: float) -> tuple[int, int]:
         """At shutdown: send what is due within `seconds`; journal the rest as dropped.
 
         Answers (delivered during the drain, dropped).
         """
+        here = asyncio.get_running_loop()
         with self._lock:
             self._closed = True
-            runner = self._runner
-        if runner is not None and not runner.done():
-            runner.cancel()
-        here = asyncio.get_running_loop()
-        attempts = {t: d for t, d in self._in_flight.items() if t.get_loop() is here}
+            if self._loop is not here:  # never served from this loop: workers for the drain
+                self._stop(requeue=True)
+                self._pool(here)
+            elif self._runner is not None:
+                self._runner.cancel()
+            queue = self._queue
+        assert queue is not None
+        delivered = self._delivered
+        # The workers send what is due now, without retries (closed), then stop.
         for delivery in self._pop_due():
-            attempts[asyncio.ensure_future(self._attempt(delivery, retry=False))] = delivery
-        if attempts:
-            _, late = await asyncio.wait(list(attempts), timeout=seconds)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+            queue.put_nowait((delivery, False))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(queue.join(), seconds)
         with self._lock:
+            workers = self._workers
+            self._stop(requeue=False)
             left = [d for d in self._deliveries if d.state not in SETTLED]
             self._due.clear()
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         for delivery in left:
             record = _record(len(delivery.attempts) + 1, self.clock.now())
             record["error"] = "dropped: the emulator shut down before it could be sent"
             self._finish(delivery, record, "dropped")
-        delivered = sum(1 for d in attempts.values() if d.state == "delivered")
-        return delivered, len(left)
+        return self._delivered - delivered, len(left)
 
     # -- the runner (event loop thread) ------------------------------------
 
-    async def _run(self) -> None:
-        assert self._wake is not None
+    async def _run(self, queue: asyncio.Queue[tuple[Delivery, bool]]) -> None:
+        wake = self._wake
+        assert wake is not None
         while True:
-            self._wake.clear()
+            wake.clear()
             for delivery in self._pop_due():
-                task = asyncio.get_running_loop().create_task(self._attempt(delivery))
-                self._in_flight[task] = delivery
-                task.add_done_callback(self._forget)
+                queue.put_nowait((delivery, True))
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._real_wait())
+                await asyncio.wait_for(wake.wait(), self._real_wait())
 
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.pop(task, None)
+    async def _work(self, queue: asyncio.Queue[tuple[Delivery, bool]]) -> None:
+        while True:
+            delivery, retry = await queue.get()
+            self._in_flight += 1
+            try:
+                await self._send(delivery, retry and not self._closed)
+            except asyncio.CancelledError:
+                # Stopped mid-attempt (a reset, or another loop took over): the delivery
+                # is not lost, it is due again wherever the emulator is served next.
+                self._requeue(delivery)
+                raise
+            finally:
+                self._in_flight -= 1
+                queue.task_done()
+
+    def _requeue(self, delivery: Delivery) -> None:
+        with self._lock:
+            if self._closed or delivery.state in SETTLED:
+                return
+            heapq.heappush(self._due, (self.clock.now(), next(self._order), delivery))
+        self.notify()
 
     def _pop_due(self) -> list[Delivery]:
         now = self.clock.now()
@@ -260,14 +322,6 @@ class Webhooks:
             if not self._due or not self.clock.realtime:
                 return None
             return min(_MAX_REAL_WAIT, max(0.0, self._due[0][0] - self.clock.now()))
-
-    async def _attempt(self, delivery: Delivery, *, retry: bool = True) -> None:
-        slots = self._slots
-        if slots is None:
-            await self._send(delivery, retry)
-            return
-        async with slots:
-            await self._send(delivery, retry)
 
     async def _send(self, delivery: Delivery, retry: bool) -> None:
         now = self.clock.now()
@@ -301,6 +355,7 @@ class Webhooks:
             record["reply"] = reply.body[:_REPLY_KEPT].decode("utf-8", "replace")
             ok = 200 <= reply.status < 300
         if ok:
+            self._delivered += 1
             self._finish(delivery, record, "delivered")
         elif not retry:
             record["error"] = f"{record['error'] or 'refused by the receiver'}; no retry: shut down"

@@ -55,7 +55,9 @@ def _require_browser() -> Any:
     return sync_playwright
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API keeps an asyncio loop running on this thread while it is open, so
+# every later `asyncio.run` in the session would fail: the browser lives for this package only.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     sync_playwright = _require_browser()
     with sync_playwright() as playwright:
