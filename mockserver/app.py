@@ -9,6 +9,7 @@ Every request to a provider surface is journaled.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ from mockserver.surface import Surface
 
 # Real seconds a shutting-down server gives webhooks that are due to go out.
 DRAIN_SECONDS = 0.5
+# Real seconds between sweeps for expired jobs and media while the server runs.
+SWEEP_SECONDS = 30.0
 # Characters of a request's path and query the journal keeps.
 _PATH_KEPT = 2048
 
@@ -78,16 +81,26 @@ class MockApp:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        janitor: asyncio.Task[None] | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                janitor = asyncio.create_task(self._janitor(), name="grok-mock-janitor")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if janitor is not None:
+                    janitor.cancel()
                 if self._on_shutdown is not None:
                     sent, dropped = await self.emulator.webhooks.drain(DRAIN_SECONDS)
                     self._on_shutdown(sent, dropped)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _janitor(self) -> None:
+        """Evict expired jobs and media on a timer, so an idle server forgets them too."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.emulator.sweep()
 
     def base_urls(self, origin: str) -> dict[str, str]:
         """Where each provider surface is mounted under `origin` (scheme://host:port)."""

@@ -38,7 +38,8 @@ class Account:
     spent: Decimal = Decimal(0)
     # The secret callbacks are signed with, where the provider signs them.
     webhook_key: str | None = None
-    # When recent jobs were created, for per-hour limits.
+    # When recent jobs were created, kept only while a per-hour limit is enforced and
+    # only as many as the limit (more could never change a decision): bounded memory.
     created: deque[float] = field(default_factory=deque)
 
     def created_within(self, now: float, seconds: float) -> int:
@@ -46,9 +47,11 @@ class Account:
             self.created.popleft()
         return len(self.created)
 
-    def note_created(self, now: float) -> None:
-        """Remember a job's creation for per-hour limits (only the last hour is kept)."""
+    def note_created(self, now: float, limit: int) -> None:
+        """Remember a job's creation for a per-hour limit of `limit`."""
         self.created.append(now)
+        while len(self.created) > limit:
+            self.created.popleft()
         self.created_within(now, _LIMIT_WINDOW)
 
     @property

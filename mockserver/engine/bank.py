@@ -68,7 +68,10 @@ class Bank:
         self.ledger.settle_due(now)
         return self.ledger.active(account)
 
-    def check_limits(self, contract: Contract, account: Account, profile: str, now: float) -> None:
+    def check_limits(
+        self, contract: Contract, account: Account, profile: str, now: float
+    ) -> int | None:
+        """Refuse a job beyond the enforced limits; answers the per-hour limit enforced."""
         concurrent, per_hour = enforced_limits(contract, self.settings, profile)
         if concurrent is not None and self.active(account, now) >= concurrent:
             raise Refusal(
@@ -76,6 +79,7 @@ class Bank:
             )
         if per_hour is not None and account.created_within(now, _HOUR) >= per_hour:
             raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
+        return per_hour
 
     @staticmethod
     def hold(account: Account, cost: Decimal, *, refuse: bool = False) -> None:

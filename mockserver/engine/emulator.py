@@ -83,7 +83,17 @@ class Emulator:
         self.clock.subscribe(self._clock_moved)
 
     def _clock_moved(self) -> None:
+        self.sweep()
         self.webhooks.notify()
+
+    @owned
+    def sweep(self) -> None:
+        """Evict what is past its retention now: job records (settling any charge still
+        open) and media. Requests do it on the way, a clock move does it, and a server
+        does it on a timer, so nothing waits for a request to be forgotten."""
+        now = self.clock.now()
+        self._sweep(now)
+        self.media.sweep(now)
 
     @owned
     def _configure(self, settings: Settings) -> None:
@@ -273,7 +283,7 @@ class Emulator:
         self._sweep(now)
         contract = self.contracts[provider]
         cost = self.settings.prices.get(provider, {}).get(model, price_per_image) * media.count
-        self.bank.check_limits(contract, account, self.profile, now)
+        per_hour = self.bank.check_limits(contract, account, self.profile, now)
         forced = choice.scenario == "insufficient-credits"
         if forced:  # the rule is spent on this refusal
             self.commit(choice)
@@ -298,7 +308,8 @@ class Emulator:
         self.jobs.add(job)
         self.ledger.open(job)
         self.media.publish(job.id, job.media_expires_at)
-        account.note_created(now)
+        if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
+            account.note_created(now, per_hour)
         return job
 
     def _plan(

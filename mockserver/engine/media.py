@@ -128,6 +128,11 @@ class MediaDesk:
                 return None
         return ref
 
+    def sweep(self, now: float) -> None:
+        """Forget the jobs whose media has expired (cheap when none has)."""
+        with self._lock:
+            self._sweep(now)
+
     def _sweep(self, now: float) -> None:
         while self._expiry and self._expiry[0][0] <= now:
             expires_at, job_id = heapq.heappop(self._expiry)

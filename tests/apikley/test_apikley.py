@@ -332,6 +332,28 @@ def test_limits_are_off_by_default_and_configurable(clock: ManualClock) -> None:
         assert client.post(CREATE, json=T2I, headers=AUTH).status_code == 429
 
 
+def test_creation_times_are_kept_only_for_a_limit_and_only_as_many(clock: ManualClock) -> None:
+    relaxed = Emulator(clock=clock, profile="instant")
+    with TestClient(create_app(relaxed)) as client:
+        for _ in range(30):
+            create(client)
+    account = relaxed.accounts.get("apikley", KEY)
+    assert account is not None
+    assert not account.created
+    hourly = Emulator(clock=clock, profile="instant", limits={"apikley": {"per_hour": 3}})
+    with TestClient(create_app(hourly)) as client:
+        for _ in range(3):
+            create(client)
+            clock.advance(1)
+        assert client.post(CREATE, json=T2I, headers=AUTH).status_code == 429
+        account = hourly.accounts.get("apikley", KEY)
+        assert account is not None
+        assert len(account.created) == 3
+        clock.advance(3600 - 3)  # the first creation leaves the hour, the other two stay
+        create(client)
+        assert client.post(CREATE, json=T2I, headers=AUTH).status_code == 429
+
+
 def test_hosts_and_mount(client: TestClient) -> None:
     for host in ("api.apikley.ru", "api.kie.ai"):
         response = client.post("/api/v1/jobs/createTask", json=T2I, headers={**AUTH, "Host": host})

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from functools import partial
 
 import pytest
+from starlette.testclient import TestClient
 
-from mockserver import Emulator, ManualClock, MockUsageError, Settings, UnknownScenario
+from mockserver import (
+    Emulator,
+    ManualClock,
+    MockUsageError,
+    Settings,
+    UnknownScenario,
+    create_app,
+)
 from mockserver.engine import Choice, MediaRequest, Refusal
 from mockserver.engine.journal import Journal, JournalEntry, redact_headers, summarize
 from mockserver.engine.scenarios import RequestFacts
@@ -114,6 +123,32 @@ def test_records_expire_with_retention_and_are_swept(emu: Emulator) -> None:
     assert emu.find_job("segmind", job.id, account) is None  # type: ignore[attr-defined]
     assert len(emu.jobs) == 0
     assert account.balance == Decimal("9999.96")  # charged on the way out
+
+
+def test_moving_the_clock_evicts_without_any_request(emu: Emulator) -> None:
+    for _ in range(5):
+        _open(emu)
+    assert len(emu.jobs) == 5
+    assert len(emu.media) == 5
+    emu.clock.advance(3600)  # the clock itself, not through the emulator; no read follows
+    assert len(emu.jobs) == 0  # the records' hour is up
+    assert len(emu.media) == 5  # Segmind's output files outlive the record
+    assert emu.authenticate("segmind", "k").balance == Decimal("9999.80")  # all settled
+    emu.clock.advance(7 * 86400)
+    assert len(emu.media) == 0
+
+
+def test_a_running_server_evicts_on_a_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mockserver.app.SWEEP_SECONDS", 0.02)
+    emulator = Emulator(retention={"segmind": {"record_seconds": 0.05}}, profile="instant")
+    with TestClient(create_app(emulator)):
+        _open(emulator)
+        assert len(emulator.jobs) == 1
+        # Real time on a system clock: the janitor runs every 20 ms, nothing else touches it.
+        deadline = time.monotonic() + 5
+        while len(emulator.jobs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(emulator.jobs) == 0
 
 
 def test_the_expired_scenario_is_gone_at_once(emu: Emulator) -> None:
