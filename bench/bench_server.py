@@ -109,10 +109,13 @@ def throughput(
     connections: int,
     headers: dict[str, str],
     body: bytes | None = None,
+    *,
+    errors: bool = False,
 ) -> float:
-    """Requests per second on `url` (a POST when `body` is given)."""
+    """Requests per second on `url` (a POST when `body` is given); `errors` when the
+    answer measured is meant to be an error status (a failed job's read)."""
     if shutil.which("wrk"):
-        return _wrk(url, seconds, connections, headers, body)
+        return _wrk(url, seconds, connections, headers, body, errors)
     host_port, _, rest = url.split("//", 1)[1].partition("/")
     host, port = host_port.split(":")
     method = "POST" if body is not None else "GET"
@@ -121,7 +124,12 @@ def throughput(
 
 
 def _wrk(
-    url: str, seconds: int, connections: int, headers: dict[str, str], body: bytes | None
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str],
+    body: bytes | None,
+    errors: bool = False,
 ) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         lines = [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
@@ -141,8 +149,9 @@ def _wrk(
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None or "Non-2xx" in out:
-        raise RuntimeError(f"wrk did not report clean 2xx answers for {url}:\n{out}")
+    if match is None or ("Non-2xx" in out) != errors:
+        wanted = "only error answers" if errors else "clean 2xx answers"
+        raise RuntimeError(f"wrk did not report {wanted} for {url}:\n{out}")
     return float(match.group(1))
 
 

@@ -9,7 +9,6 @@ charged twice.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -142,6 +141,8 @@ class Accounts:
     @staticmethod
     def take(account: Account, amount: Decimal) -> Decimal:
         """A flat fee, at once and never below a zero balance; answers what was taken."""
+        if not amount:
+            return amount  # no fee: nothing to take, and no new Decimal for the job to hold
         taken = min(amount, max(account.available, Decimal(0)))
         account.balance -= taken
         account.spent += taken
@@ -166,8 +167,8 @@ class Ledger:
         self._charged = charged
         self._fee = fee
         self._open: dict[str, Job] = {}
-        self._ends: list[tuple[float, int, Job]] = []
-        self._order = itertools.count()
+        # (end, id, job): the unique id breaks ties, so no counter is held per job.
+        self._ends: list[tuple[float, str, Job]] = []
         self._active: Counter[tuple[str, str]] = Counter()
 
     def open(self, job: Job) -> None:
@@ -175,7 +176,7 @@ class Ledger:
         self._active[(job.provider, job.account)] += 1
         duration = job.timeline.duration
         if duration is not None:
-            heapq.heappush(self._ends, (job.created_at + duration, next(self._order), job))
+            heapq.heappush(self._ends, (job.created_at + duration, job.id, job))
 
     def settle(self, job: Job, terminal: bool) -> bool:
         """Capture the job's hold if it ended in a billed outcome, else release it.

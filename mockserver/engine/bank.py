@@ -14,7 +14,7 @@ from typing import Any
 from contracts import Contract
 from mockserver.engine.accounts import Account, Accounts, Ledger, format_amount
 from mockserver.engine.errors import MockUsageError, Refusal
-from mockserver.engine.jobs import Job
+from mockserver.engine.jobs import NOTHING, Job
 from mockserver.engine.settings import Settings, enforced_limits, to_amount
 
 _HOUR = 3600.0
@@ -34,9 +34,9 @@ class Bank:
 
     def _fee(self, job: Job) -> Decimal:
         if job.outcome.kind == "succeeded":
-            return Decimal(0)
+            return NOTHING
         fees = self.contracts[job.provider].billing.fees
-        return fees.get(job.scenario or "", Decimal(0))
+        return fees.get(job.scenario or "", NOTHING)
 
     def authenticate(self, provider: str, key: str | None) -> Account:
         if not key:

@@ -47,6 +47,9 @@ from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
+_T = TypeVar("_T")
+# Distinct shared costs and looks kept at most (a few dozen in practice).
+_SHARED_LIMIT = 4096
 
 
 def owned(method: F) -> F:
@@ -88,16 +91,16 @@ class Emulator:
 
     @owned
     def sweep(self) -> None:
-        """Evict what is past its retention now: job records (settling any charge still
-        open) and media. Requests do it on the way, a clock move does it, and a server
-        does it on a timer, so nothing waits for a request to be forgotten."""
-        now = self.clock.now()
-        self._sweep(now)
-        self.media.sweep(now)
+        """Evict the job records past their retention now, settling any charge still
+        open (media holds nothing per job: its URLs carry their expiry). Requests do it
+        on the way, a clock move does it, and a server does it on a timer, so nothing
+        waits for a request to be forgotten."""
+        self._sweep(self.clock.now())
 
     @owned
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
+        self._shared: dict[Any, Any] = {}
         self.contracts: dict[str, Contract] = {
             p: CONTRACTS[p].in_variant(settings.variants.get(p)) for p in settings.providers
         }
@@ -108,7 +111,8 @@ class Emulator:
         self.texts = Texts(settings.seed)
         previous_media: MediaDesk | None = getattr(self, "media", None)
         images = previous_media.images if previous_media is not None else None
-        self.media = MediaDesk(self._media_secret, producible_sizes(), images)
+        self._epoch = getattr(self, "_epoch", -1) + 1
+        self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs = JobStore()
         self.journal = Journal(settings.journal_size)
         self.director = Director(self.contracts, self.clock, settings.seed)
@@ -282,7 +286,8 @@ class Emulator:
         now = self.clock.now()
         self._sweep(now)
         contract = self.contracts[provider]
-        cost = self.settings.prices.get(provider, {}).get(model, price_per_image) * media.count
+        price = self.settings.prices.get(provider, {}).get(model, price_per_image)
+        cost = self._share((provider, model, price, media.count), price * media.count)
         per_hour = self.bank.check_limits(contract, account, self.profile, now)
         forced = choice.scenario == "insufficient-credits"
         if forced:  # the rule is spent on this refusal
@@ -307,7 +312,6 @@ class Emulator:
         )
         self.jobs.add(job)
         self.ledger.open(job)
-        self.media.publish(job.id, job.media_expires_at)
         if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
             account.note_created(now, per_hour)
         return job
@@ -325,7 +329,7 @@ class Emulator:
         if sync and job_profile == "polls":  # a call that waits cannot be polled along
             job_profile = "instant"
         provider = contract.provider
-        return plan_job(
+        planned = plan_job(
             contract,
             media,
             scenario,
@@ -335,6 +339,17 @@ class Emulator:
             retention=self._retention[provider],
             now=now,
         )
+        planned["media"] = self._share(planned["media"], planned["media"])
+        return planned
+
+    def _share(self, key: Any, value: _T) -> _T:
+        """One object for equal immutable values that many jobs hold (a cost, a look):
+        memory per job held. Bounded: a table that grows too big starts again."""
+        shared = self._shared
+        if len(shared) >= _SHARED_LIMIT:
+            shared.clear()
+        found: _T = shared.setdefault(key, value)
+        return found
 
     @owned
     def find_job(

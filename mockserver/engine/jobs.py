@@ -8,7 +8,7 @@ import json
 import random
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -144,6 +144,7 @@ class Outcome:
 
 
 SUCCEEDED = Outcome("succeeded")  # immutable: every successful job shares it
+NOTHING = Decimal(0)  # immutable: every job without a fee shares it
 
 
 @dataclass(eq=False, slots=True)
@@ -173,17 +174,17 @@ class Job:
     # Whether the job can be read back after its submit (not a synchronous call's).
     pollable: bool = True
     # A flat fee taken when the job ended (a billed moderation block).
-    fee: Decimal = Decimal(0)
+    fee: Decimal = NOTHING
     # Reads still to answer as if the job did not exist yet (record-not-ready).
     unready_reads: int = 0
     webhook: Delivery | None = None
     reads: int = 0
-    # When each phase began, as far as the job has been observed; index 0 is submission.
-    phase_log: list[float] = field(default_factory=list)
+    # The furthest phase any read has seen (0: as submitted); a job never goes back.
+    observed: int = 0
+    # When each phase after the first began, kept only for read-driven timelines: a
+    # clock-driven job derives it from its timeline, so holding it costs nothing.
+    read_log: list[float] | None = None
     settled: bool = False
-
-    def __post_init__(self) -> None:
-        self.phase_log = [self.created_at]
 
     @property
     def params(self) -> dict[str, Any]:
@@ -193,18 +194,25 @@ class Job:
 
     @property
     def last_phase(self) -> int:
-        return len(self.phase_log) - 1
+        return self.observed
 
     @property
     def phase_changed_at(self) -> float:
-        return self.phase_log[-1]
+        return self._began(self.observed)
 
     @property
     def terminal_at(self) -> float | None:
-        return self.phase_log[-1] if self.last_phase >= self.timeline.phases else None
+        return self._began(self.observed) if self.observed >= self.timeline.phases else None
 
     def phase_began(self, index: int) -> float | None:
-        return self.phase_log[index] if index < len(self.phase_log) else None
+        return self._began(index) if index <= self.observed else None
+
+    def _began(self, index: int) -> float:
+        if index <= 0:
+            return self.created_at
+        if self.read_log is not None:
+            return self.read_log[index - 1]
+        return self.created_at + self.timeline.phase_started(index)
 
     @property
     def phases(self) -> int:
@@ -216,13 +224,12 @@ class Job:
             self.reads += 1
         # Never backwards: a later read at an earlier instant (a sweep, a
         # synchronous call that woke early) must not undo what a client saw.
-        phase = max(self.timeline.phase_at(now - self.created_at, self.reads), self.last_phase)
-        for index in range(len(self.phase_log), phase + 1):
+        phase = self.timeline.phase_at(now - self.created_at, self.reads)
+        if phase > self.observed:
             if self.timeline.by_reads:
-                self.phase_log.append(now)
-            else:
-                self.phase_log.append(self.created_at + self.timeline.phase_started(index))
-        return phase
+                self.read_log = (self.read_log or []) + [now] * (phase - self.observed)
+            self.observed = phase
+        return self.observed
 
     def is_terminal(self, phase: int) -> bool:
         return phase >= self.timeline.phases

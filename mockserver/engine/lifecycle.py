@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ def check_profile(name: str) -> str:
     if name not in PROFILES:
         known = ", ".join(PROFILES)
         raise ValueError(f"unknown profile {name!r}; profiles are: {known}")
-    return name
+    return sys.intern(name)  # jobs hold the one copy, not each request's
 
 
 _EPSILON = 1e-6

@@ -4,9 +4,10 @@ An output URL carries a short token holding the image's size, format,
 variant, index and expiry, signed with a secret that is random per process
 unless `media_secret` is set (the seed reproduces pixels, never the secret, so
 a URL cannot be forged from what `/__mock/health` shows). Serving it needs no
-job record, so media outlives the record as Segmind's output files do; a
-small index remembers which jobs still have media, so a token for a job that
-never existed, was reset away or whose media expired answers not-found.
+job record, so media outlives the record as Segmind's output files do, and
+nothing is held per job: only the emulator can mint a token, its expiry is in
+it, and each reset signs with a key of its own, so a token for media that was
+reset away or has expired answers not-found.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import heapq
 import hmac
 import struct
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,62 +89,34 @@ class MediaSigner:
 
 
 class MediaDesk:
-    """Output media for one emulator: tokens, the jobs that have media, the bytes."""
+    """Output media for one emulator (one reset): tokens and the bytes."""
 
     def __init__(
         self,
         secret: bytes,
         sizes: Iterable[tuple[int, int]],
         images: ImageFactory | None = None,
+        *,
+        epoch: int = 0,
     ) -> None:
+        if epoch:  # after a reset: URLs from before it no longer verify
+            secret = hmac.new(secret, b"epoch %d" % epoch, hashlib.sha256).digest()
         self.signer = MediaSigner(secret, sizes)
         # Rendered looks depend on nothing per run: a reset keeps them.
         self.images = images or ImageFactory()
-        self._live: dict[str, float] = {}
-        self._expiry: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
 
     def refs(self, job_id: str, plan: MediaPlan, expires_at: float) -> list[MediaRef]:
         """The references to a job's images: `plan.count` of one look."""
         look = (plan.width, plan.height, plan.format, plan.variant)
         return [MediaRef(job_id, index, *look, int(expires_at)) for index in range(plan.count)]
 
-    def publish(self, job_id: str, expires_at: float) -> None:
-        """`job_id`'s images may be served until `expires_at`."""
-        with self._lock:
-            self._live[job_id] = expires_at
-            heapq.heappush(self._expiry, (expires_at, job_id))
-
     def resolve(self, job_id: str, token: str, now: float) -> MediaRef | None:
-        """The media a URL names, or None: not ours, not a producible size, no such job,
-        or past retention."""
+        """The media a URL names, or None: not ours (or from before a reset), not a
+        producible size, or past retention."""
         ref = self.signer.parse(job_id, token)
         if ref is None or now >= ref.expires_at:
             return None
-        with self._lock:
-            self._sweep(now)
-            if job_id not in self._live:
-                return None
         return ref
-
-    def sweep(self, now: float) -> None:
-        """Forget the jobs whose media has expired (cheap when none has)."""
-        with self._lock:
-            self._sweep(now)
-
-    def _sweep(self, now: float) -> None:
-        while self._expiry and self._expiry[0][0] <= now:
-            expires_at, job_id = heapq.heappop(self._expiry)
-            if self._live.get(job_id) == expires_at:
-                del self._live[job_id]
-
-    def forget(self) -> None:
-        with self._lock:
-            self._live.clear()
-            self._expiry.clear()
-
-    def __len__(self) -> int:
-        return len(self._live)
 
     def image(self, provider: str, ref: MediaRef) -> bytes:
         return self.images.image(ref, _label(provider, ref))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from contracts import producible_sizes
 from mockserver import (
     Emulator,
     ManualClock,
@@ -125,17 +128,30 @@ def test_records_expire_with_retention_and_are_swept(emu: Emulator) -> None:
     assert account.balance == Decimal("9999.96")  # charged on the way out
 
 
+def _token(emu: Emulator, job: Any) -> tuple[str, str]:
+    """A signed URL token for the job's first image, as served (a producible size)."""
+    width, height = min(producible_sizes())
+    ref = replace(emu.media_refs(job)[0], width=width, height=height)
+    return job.id, emu.media_token(ref)
+
+
 def test_moving_the_clock_evicts_without_any_request(emu: Emulator) -> None:
-    for _ in range(5):
-        _open(emu)
+    tokens = [_token(emu, _open(emu)) for _ in range(5)]
     assert len(emu.jobs) == 5
-    assert len(emu.media) == 5
     emu.clock.advance(3600)  # the clock itself, not through the emulator; no read follows
     assert len(emu.jobs) == 0  # the records' hour is up
-    assert len(emu.media) == 5  # Segmind's output files outlive the record
     assert emu.authenticate("segmind", "k").balance == Decimal("9999.80")  # all settled
+    # Segmind's output files outlive the record, until their own expiry.
+    assert all(emu.resolve_media(*token) for token in tokens)
     emu.clock.advance(7 * 86400)
-    assert len(emu.media) == 0
+    assert not any(emu.resolve_media(*token) for token in tokens)
+
+
+def test_media_urls_from_before_a_reset_are_gone(emu: Emulator) -> None:
+    token = _token(emu, _open(emu))
+    assert emu.resolve_media(*token)
+    emu.reset()
+    assert emu.resolve_media(*token) is None
 
 
 def test_a_running_server_evicts_on_a_timer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,124 @@
+"""Reads at scale: prints figures, asserts nothing.
+
+    python bench/bench_scale.py [--sizes 1000 10000 100000] [--seconds 4]
+
+For each size N, a fresh `python -m mockserver serve` process (pinned to one core) is filled
+with N Segmind jobs (a quarter each QUEUED, PROCESSING, COMPLETED and FAILED, all held: the
+record lives an hour), then loaded by wrk (or the built-in generator) from the other core:
+
+- a status poll of one job in each of the four states, and a submit;
+- the server's RSS once filled, and what each job held costs beyond the first size's.
+
+Throughput at each size is set against the first size's in the same run (the baseline), so
+the ratio says what holding more jobs costs a read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _load
+from bench_server import free_port, rss_mb, spawn, throughput, wait_ready
+
+SEGMIND = "/segmind/v2/grok-imagine-image"
+HEADERS = {"x-api-key": "bench", "content-type": "application/json"}
+# QUEUED and PROCESSING jobs stay so for a day: each is a profile whose durations say so.
+CONFIG = """
+profile = "instant"
+[durations.segmind]
+realistic = [86400, 1]
+fast = [0, 86400]
+"""
+KINDS = {
+    "QUEUED": {"X-Mock-Profile": "realistic"},
+    "PROCESSING": {"X-Mock-Profile": "fast"},
+    "COMPLETED": {},
+    "FAILED": {"X-Mock-Scenario": "job-failed"},
+}
+
+
+def fill(port: int, count: int) -> float:
+    """Submit `count` jobs, a quarter of each kind; answers the seconds it took."""
+    body = json.dumps({"prompt": "a lighthouse", "resolution": "1k"}).encode()
+    host = f"127.0.0.1:{port}"
+    kinds = list(KINDS.values())
+    requests = [
+        _load.request_bytes("POST", SEGMIND, host, {**HEADERS, **kinds[n % 4]}, body)
+        for n in range(count)
+    ]
+    result = _load.run("127.0.0.1", port, requests, connections=16)
+    if set(result.statuses) != {200}:
+        raise RuntimeError(f"the fill got {result.statuses}")
+    return result.seconds
+
+
+def one_of_each(origin: str) -> dict[str, str]:
+    urls = {}
+    for status, headers in KINDS.items():
+        job = httpx.post(origin + SEGMIND, json={"prompt": "x"}, headers={**HEADERS, **headers})
+        url = job.json()["status_url"]
+        seen = httpx.get(url, headers=HEADERS).json()["status"]
+        if seen != status:
+            raise RuntimeError(f"a {status} job reads {seen}")
+        urls[status] = url
+    return urls
+
+
+def measure(count: int, seconds: int, connections: int, config: Path) -> dict[str, float]:
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    server = spawn(
+        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--config", str(config)]
+    )
+    try:
+        wait_ready(origin + "/__mock/health")
+        figures = {"fill s": fill(port, count)}
+        time.sleep(0.5)
+        figures["rss MB"] = rss_mb(server.pid)
+        for status, url in one_of_each(origin).items():
+            # Segmind answers a FAILED job's status with 422.
+            figures[f"{status} poll/s"] = throughput(
+                url, seconds, connections, HEADERS, errors=status == "FAILED"
+            )
+        body = json.dumps({"prompt": "a lighthouse"}).encode()
+        figures["submit/s"] = throughput(origin + SEGMIND, seconds, connections, HEADERS, body)
+        return figures
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
+    parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as config:
+        config.write(CONFIG)
+    results: dict[int, dict[str, float]] = {}
+    for size in args.sizes:
+        results[size] = measure(size, args.seconds, args.connections, Path(config.name))
+        base = results[args.sizes[0]]
+        ratios = {k: round(v / base[k], 2) for k, v in results[size].items() if k.endswith("/s")}
+        if size != args.sizes[0]:
+            held = (results[size]["rss MB"] - base["rss MB"]) * 1024 * 1024
+            ratios["bytes per job beyond the first size"] = round(held / (size - args.sizes[0]))
+        shown = {k: round(v, 1) for k, v in results[size].items()}
+        print(size, "jobs", json.dumps(shown), "vs first size", json.dumps(ratios), flush=True)
+    Path(config.name).unlink()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
