@@ -20,7 +20,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts import SCENARIOS, thaw
 from contracts.openapi import openapi_document
 from mockserver import admin_views as views
-from mockserver.admin_openapi import ADMIN_OPENAPI
 from mockserver.bodies import parse_json
 from mockserver.engine import PROFILES, MockUsageError, Refusal
 from mockserver.engine.errors import JournalMismatch
@@ -262,6 +261,8 @@ async def contract(app: MockApp, request: Request) -> Response:
 
 
 async def openapi(app: MockApp, request: Request) -> Response:
+    from mockserver.admin_openapi import ADMIN_OPENAPI  # on demand: start-up skips it
+
     return json_response(thaw(ADMIN_OPENAPI))
 
 

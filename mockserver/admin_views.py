@@ -4,7 +4,6 @@ the console's own page and files, served from the package (no build step, no CDN
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -106,6 +105,8 @@ async def accounts(app: MockApp, request: Request) -> Response:
 
 
 def _asset(name: str) -> bytes:
+    from importlib import resources  # only when the console is opened
+
     return resources.files("mockserver.console").joinpath(name).read_bytes()
 
 

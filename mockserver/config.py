@@ -50,7 +50,6 @@ probably meant), so the server never starts half-configured.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import fields
@@ -61,11 +60,6 @@ from mockserver.engine import MockUsageError, Settings
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.errors import ConfigError
 from mockserver.engine.scenarios import RULE_FIELDS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["ConfigError", "load_config", "settings_from"]
 
@@ -91,6 +85,8 @@ _WEBHOOKS = {
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in table:
         if key not in allowed:
+            import difflib  # only for a mistake: start-up skips it
+
             hint = difflib.get_close_matches(key, sorted(allowed), n=1)
             maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ConfigError(
@@ -192,6 +188,10 @@ def _build(kind: type[Any], values: Mapping[str, Any], where: str) -> Any:
 
 def load_config(path: str | Path) -> Settings:
     """Settings from a TOML file; raises ConfigError naming what is wrong."""
+    if sys.version_info >= (3, 11):  # imported here: a server without a file skips it
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

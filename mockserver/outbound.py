@@ -24,11 +24,13 @@ import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import h11
-
 from mockserver.engine.outbound import OutboundFailed, OutboundRefused, Reply
+
+if TYPE_CHECKING:
+    import h11
 
 __all__ = ["Fence", "HttpOutbound", "host_listed", "user_agent"]
 
@@ -175,6 +177,8 @@ class HttpOutbound:
         body: bytes,
         headers: Mapping[str, str],
     ) -> Reply:
+        import h11  # on the first webhook or input image: start-up does not pay for it
+
         target = await self.fence.admit(url, allowed)
         reader, writer = await _connect(target)
         try:
@@ -220,6 +224,8 @@ def _request(
         ("connection", "close"),
         *headers.items(),
     ]
+    import h11
+
     if body or method not in ("GET", "HEAD"):
         head.append(("content-length", str(len(body))))
     data = connection.send(h11.Request(method=method, target=target.target, headers=head)) or b""
@@ -231,6 +237,8 @@ def _request(
 async def _read_reply(
     connection: h11.Connection, reader: asyncio.StreamReader, limit: int
 ) -> Reply:
+    import h11
+
     status: int | None = None
     kept = bytearray()
     while True:

@@ -110,12 +110,14 @@ def test_each_plugin_example_passes(pytester: pytest.Pytester, test_file: str) -
     result.assert_outcomes(passed=expected)
 
 
-def test_the_config_excerpt_loads() -> None:
+def test_the_config_excerpt_loads(tmp_path: Path) -> None:
     from mockserver import Emulator
-    from mockserver.config import settings_from, tomllib
+    from mockserver.config import load_config
 
     (excerpt,) = blocks("toml")
-    emulator = Emulator(settings_from(tomllib.loads(excerpt)))
+    path = tmp_path / "grok-mock.toml"
+    path.write_text(excerpt)
+    emulator = Emulator(load_config(path))
     assert (emulator.seed, len(emulator.rules), len(emulator.director.chaos.entries)) == (7, 1, 1)
 
 

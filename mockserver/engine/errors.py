@@ -22,7 +22,6 @@ MockSignal               (BaseException: control flow that user code must not sw
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 __all__ = [
@@ -119,6 +118,8 @@ class UnknownScenario(MockUsageError):
         self.name = name
         self.provider = provider
         self.available = available
+        import difflib  # only for a mistake: start-up skips it
+
         close = difflib.get_close_matches(name, available, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         super().__init__(
