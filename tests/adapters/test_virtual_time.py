@@ -67,11 +67,14 @@ def test_threads_the_adapter_starts_share_its_clock(grok_mock: GrokMock) -> None
 
 
 def test_a_thread_left_behind_is_fenced(grok_mock: GrokMock) -> None:
-    stopped = threading.Event()
+    served, released, stopped = threading.Event(), threading.Event(), threading.Event()
     reached: list[int] = []
 
     def adapter() -> str:
         def keeps_polling() -> None:
+            reached.append(httpx.get(SUBMIT).status_code)  # during the run: served
+            served.set()
+            released.wait()  # the run is over and the journal counted
             try:
                 while True:
                     time.sleep(1)
@@ -80,13 +83,16 @@ def test_a_thread_left_behind_is_fenced(grok_mock: GrokMock) -> None:
                 stopped.set()
 
         threading.Thread(target=keeps_polling, daemon=True).start()
+        served.wait(10)
         return "done"
 
     outcome = run(grok_mock, adapter)
     assert outcome.result == "done"
     before = len(grok_mock.journal)
+    released.set()
     assert stopped.wait(10)  # its next request after the run was refused
     assert len(grok_mock.journal) == before
+    assert len(reached) == 1  # only the request made while the run lasted
 
 
 def test_certificate_stores_are_skipped_only_for_the_adapter(grok_mock: GrokMock) -> None:
