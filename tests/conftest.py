@@ -1,8 +1,10 @@
-"""Shared fixtures: one emulator per test on a manual clock, served in-process or live."""
+"""Shared fixtures: one emulator per test on a manual clock, served in-process or live,
+over each state store (in this process, and in a real Redis)."""
 
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +13,8 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock, create_app
+from mockserver.engine.store import Billing
+from tests.redis_server import redis_server
 
 KEY = "test-key"
 pytest_plugins = ["pytester"]
@@ -31,9 +35,30 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> Iterator[Billing | None]:
+    """Where the emulator keeps its state: None is this process (the default)."""
+    if request.param == "memory":
+        yield None
+        return
+    from mockserver.engine.store_redis import RedisBilling, connect
+
+    client = connect(request.getfixturevalue("redis_url"))
+    billing = RedisBilling(client, namespace=f"test-{uuid.uuid4().hex}")
+    yield billing
+    billing.clear()
+    client.close()
+
+
 @pytest.fixture
-def emulator(clock: ManualClock) -> Emulator:
-    return Emulator(clock=clock, profile="instant", seed=1)
+def emulator(clock: ManualClock, store: Billing | None) -> Emulator:
+    return Emulator(clock=clock, profile="instant", seed=1, billing=store)
 
 
 @pytest.fixture

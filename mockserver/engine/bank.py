@@ -7,27 +7,39 @@ Not thread-safe on its own: the emulator calls it under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from contracts import Contract
-from mockserver.engine.accounts import Account, Accounts, Ledger, format_amount
+from mockserver.engine.accounts import Account, Accounts, format_amount
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.jobs import NOTHING, Job
 from mockserver.engine.settings import Settings, enforced_limits, to_amount
+from mockserver.engine.store import Billing, MemoryBilling
 
 _HOUR = 3600.0
+# Looks a job up by id (None once its record is gone).
+Finder = Callable[[str], Job | None]
 
 
 class Bank:
-    def __init__(self, settings: Settings, contracts: Mapping[str, Contract]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        contracts: Mapping[str, Contract],
+        billing: Billing | None = None,
+    ) -> None:
         self.settings = settings
         self.contracts = contracts
+        self.billing: Billing = billing if billing is not None else MemoryBilling()
         self.accounts = Accounts(
-            settings.default_balance, settings.keys, settings.webhook_keys, settings.balances
+            self.billing,
+            settings.default_balance,
+            settings.keys,
+            settings.webhook_keys,
+            settings.balances,
         )
-        self.ledger = Ledger(self.accounts, self._billed, self._fee)
 
     def _billed(self, job: Job) -> bool:
         return job.outcome.kind in self.contracts[job.provider].billing.charged
@@ -52,42 +64,71 @@ class Bank:
         return self.accounts.set_balance(provider, key, to_amount(balance, "balance"))
 
     def set_webhook_key(self, provider: str, key: str, secret: str | None) -> Account:
-        account = self.accounts.authenticate(provider, key) or self.set_balance(
-            provider, key, self.settings.default_balance
-        )
-        account.webhook_key = secret or None
-        return account
+        if self.accounts.authenticate(provider, key) is None:
+            self.set_balance(provider, key, self.settings.default_balance)
+        return self.billing.set_webhook_key(provider, key, secret or None)
 
-    def account(self, provider: str, key: str, now: float) -> Account | None:
+    def account(self, provider: str, key: str, now: float, find: Finder) -> Account | None:
         """The account with every finished job's charge settled."""
-        self.ledger.settle_due(now)
+        self.settle_due(now, find)
         return self.accounts.get(provider, key)
 
-    def active(self, account: Account, now: float) -> int:
+    def active(self, account: Account, now: float, find: Finder) -> int:
         """The account's jobs that have not ended yet."""
-        self.ledger.settle_due(now)
-        return self.ledger.active(account)
+        self.settle_due(now, find)
+        return self.billing.active(account.provider, account.key)
+
+    @staticmethod
+    def no_credits(account: Account, cost: Decimal) -> Refusal:
+        return Refusal(
+            "insufficient-credits",
+            balance=format_amount(account.available),
+            required=format_amount(cost),
+        )
+
+    def hold(self, job_id: str, account: Account, cost: Decimal) -> None:
+        """Hold `cost` for the job against the balance, or refuse it for want of credits
+        (another process may have spent what this one saw)."""
+        result = self.billing.hold(job_id, account.provider, account.key, cost)
+        if not result.placed:
+            raise self.no_credits(result.account, cost)
+
+    def opened(self, job: Job) -> None:
+        """The job is stored: a clock-driven one is due to be settled when it ends."""
+        duration = job.timeline.duration
+        if duration is not None:
+            self.billing.ends(job.id, job.created_at + duration)
+
+    def settle(self, job: Job, terminal: bool) -> bool:
+        """Capture or release the job's hold (and take its fee): once. Answers whether
+        this call settled it."""
+        fee = self._fee(job) if terminal else NOTHING
+        taken = self.billing.settle(job.id, charge=terminal and self._billed(job), fee=fee)
+        if taken is None:
+            return False
+        job.settled = True
+        if terminal:
+            job.fee = taken
+        return True
+
+    def settle_due(self, now: float, find: Finder) -> None:
+        """Settle every clock-driven job that has ended by `now`."""
+        for job_id in self.billing.due(now):
+            job = find(job_id)
+            if job is not None and not job.settled:
+                self.settle(job, job.is_terminal(job.observe(now)))
 
     def check_limits(
         self, contract: Contract, account: Account, profile: str, now: float
     ) -> int | None:
         """Refuse a job beyond the enforced limits; answers the per-hour limit enforced."""
         concurrent, per_hour = enforced_limits(contract, self.settings, profile)
-        if concurrent is not None and self.active(account, now) >= concurrent:
+        # The emulator settled what was due just before (its sweep), so the count is now's.
+        active = self.billing.active(account.provider, account.key)
+        if concurrent is not None and active >= concurrent:
             raise Refusal(
                 "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
             )
         if per_hour is not None and account.created_within(now, _HOUR) >= per_hour:
             raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
         return per_hour
-
-    @staticmethod
-    def hold(account: Account, cost: Decimal, *, refuse: bool = False) -> None:
-        """Hold `cost` against the balance, or refuse the job for want of credits
-        (`refuse`: a scenario asks for that refusal whatever the balance)."""
-        if refuse or not Accounts.hold(account, cost):
-            raise Refusal(
-                "insufficient-credits",
-                balance=format_amount(account.available),
-                required=format_amount(cost),
-            )

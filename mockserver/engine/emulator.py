@@ -43,6 +43,7 @@ from mockserver.engine.settings import (
     effective_retention,
     enforced_limits,
 )
+from mockserver.engine.store import Billing, MemoryBilling
 from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, Webhooks
 
@@ -70,9 +71,13 @@ class Emulator:
         *,
         clock: Clock | None = None,
         outbound: Outbound | None = None,
+        billing: Billing | None = None,
         **overrides: Any,
     ) -> None:
+        """`billing`: where accounts and holds live (in this process unless given, e.g.
+        a `RedisBilling` shared with other processes)."""
         base = settings or Settings()
+        self._billing = billing
         self.lock = threading.RLock()
         self.clock: Clock = clock or SystemClock()
         # The way out for webhooks and input images; the server layer provides it.
@@ -119,8 +124,11 @@ class Emulator:
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
-        self.bank = Bank(settings, self.contracts)
-        self.accounts, self.ledger = self.bank.accounts, self.bank.ledger
+        billing = self._billing if self._billing is not None else MemoryBilling()
+        if hasattr(self, "bank"):  # a reset: the store forgets too
+            billing.clear()
+        self.bank = Bank(settings, self.contracts, billing)
+        self.accounts = self.bank.accounts
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
             previous.close()
@@ -244,12 +252,12 @@ class Emulator:
     @owned
     def account(self, provider: str, key: str) -> Account | None:
         """The account with every finished job's charge settled."""
-        return self.bank.account(provider, key, self.clock.now())
+        return self.bank.account(provider, key, self.clock.now(), self.jobs.held)
 
     @owned
     def active_jobs(self, account: Account) -> int:
         """The account's jobs that have not ended yet."""
-        return self.bank.active(account, self.clock.now())
+        return self.bank.active(account, self.clock.now(), self.jobs.held)
 
     def limits(self, provider: str) -> tuple[int | None, int | None]:
         """(concurrent, per hour) as enforced now for `provider`; None where not enforced."""
@@ -292,10 +300,13 @@ class Emulator:
         forced = choice.scenario == "insufficient-credits"
         if forced:  # the rule is spent on this refusal
             self.commit(choice)
-        self.bank.hold(account, cost, refuse=forced)
+        if forced or cost > account.available:  # refused before an id is drawn for it
+            raise self.bank.no_credits(account, cost)
+        job_id = self.ids.make(contract.job_ids, model=model, now=now)
+        self.bank.hold(job_id, account, cost)
         self.commit(choice)
         job = Job(
-            id=self.ids.make(contract.job_ids, model=model, now=now),
+            id=job_id,
             provider=provider,
             operation=operation,
             model=model,
@@ -311,7 +322,7 @@ class Emulator:
             **self._plan(contract, media, choice.scenario, profile, sync, now),
         )
         self.jobs.add(job)
-        self.ledger.open(job)
+        self.bank.opened(job)
         if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
             account.note_created(now, per_hour)
         return job
@@ -383,7 +394,7 @@ class Emulator:
         """The job's phase now; settles its charge once it is terminal."""
         phase = job.observe(self.clock.now(), count_read=count_read)
         terminal = job.is_terminal(phase)
-        if terminal and self.ledger.settle(job, terminal) and job.webhook is not None:
+        if terminal and self.bank.settle(job, terminal) and job.webhook is not None:
             self.webhooks.schedule(job.webhook, self.clock.now())
         return phase
 
@@ -410,13 +421,13 @@ class Emulator:
 
     @owned
     def settle_due(self) -> None:
-        self.ledger.settle_due(self.clock.now())
+        self.bank.settle_due(self.clock.now(), self.jobs.held)
 
     def _sweep(self, now: float) -> None:
-        self.ledger.settle_due(now)
+        self.bank.settle_due(now, self.jobs.held)
         for job in self.jobs.sweep(now):
             if not job.settled:
-                self.ledger.settle(job, job.is_terminal(job.observe(job.expires_at)))
+                self.bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
 
     # -- media -------------------------------------------------------------
 

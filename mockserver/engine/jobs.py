@@ -315,6 +315,10 @@ class JobStore:
             return None
         return job
 
+    def held(self, job_id: str) -> Job | None:
+        """The job while its record is held, past its retention or not (until a sweep)."""
+        return self._jobs.get(job_id)
+
     def sweep(self, now: float) -> list[Job]:
         """Remove and return every job whose record has expired."""
         gone = []

@@ -1,0 +1,143 @@
+"""The billing store's contract, judged the same way in this process and in Redis;
+and for Redis, atomicity across processes racing on one account."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from mockserver.engine.store import Billing, MemoryBilling
+
+PRICE = Decimal("0.02")
+
+
+@pytest.fixture
+def billing(store: Billing | None) -> Billing:
+    return store if store is not None else MemoryBilling()
+
+
+def test_an_account_opens_once_and_keeps_its_balance(billing: Billing) -> None:
+    assert billing.account("segmind", "k") is None
+    opened = billing.open_account("segmind", "k", Decimal("10"), "whsec")
+    assert (opened.balance, opened.held, opened.webhook_key) == (Decimal(10), 0, "whsec")
+    again = billing.open_account("segmind", "k", Decimal("99"))
+    assert again.balance == Decimal(10)  # the first opening wins
+    assert billing.set_balance("segmind", "k", Decimal("0.5")).balance == Decimal("0.5")
+    assert billing.set_webhook_key("segmind", "k", None).webhook_key is None
+    assert [(a.provider, a.key) for a in billing.accounts()] == [("segmind", "k")]
+
+
+def test_holds_never_spend_more_than_the_balance(billing: Billing) -> None:
+    billing.open_account("pixazo", "k", Decimal("0.05"))
+    assert billing.hold("a", "pixazo", "k", PRICE).placed
+    assert billing.hold("b", "pixazo", "k", PRICE).placed
+    refused = billing.hold("c", "pixazo", "k", PRICE)
+    assert not refused.placed
+    assert (refused.account.held, refused.account.available) == (Decimal("0.04"), Decimal("0.01"))
+    assert billing.active("pixazo", "k") == 2
+    assert billing.open_jobs() == 2
+
+
+def test_settlement_happens_once_whoever_asks(billing: Billing) -> None:
+    billing.open_account("xai", "k", Decimal("1"))
+    billing.hold("charged", "xai", "k", PRICE)
+    billing.hold("released", "xai", "k", PRICE)
+    assert billing.settle("charged", charge=True, fee=Decimal(0)) == 0
+    assert billing.settle("charged", charge=True, fee=Decimal(0)) is None
+    assert billing.settle("released", charge=False, fee=Decimal(0)) == 0
+    assert billing.settle("never-held", charge=True, fee=Decimal(0)) is None
+    account = billing.account("xai", "k")
+    assert account is not None
+    assert (account.balance, account.held, account.spent) == (Decimal("0.98"), 0, PRICE)
+    assert billing.active("xai", "k") == 0
+
+
+def test_a_fee_never_takes_the_balance_below_zero(billing: Billing) -> None:
+    billing.open_account("xai", "k", Decimal("0.03"))
+    billing.hold("moderated", "xai", "k", PRICE)
+    taken = billing.settle("moderated", charge=False, fee=Decimal("0.05"))
+    assert taken == Decimal("0.03")
+    account = billing.account("xai", "k")
+    assert account is not None
+    assert (account.balance, account.spent) == (0, Decimal("0.03"))
+
+
+def test_due_jobs_are_handed_out_once_in_time(billing: Billing) -> None:
+    billing.open_account("segmind", "k", Decimal("1"))
+    for job_id, ends in (("late", 30.0), ("early", 10.0), ("polled", None)):
+        billing.hold(job_id, "segmind", "k", PRICE)
+        if ends is not None:
+            billing.ends(job_id, ends)
+    assert billing.due(5.0) == []
+    assert billing.due(10.0) == ["early"]
+    assert billing.due(10.0) == []  # handed out already
+    assert billing.due(100.0) == ["late"]
+
+
+def test_presets_open_what_is_missing_and_clear_forgets(billing: Billing) -> None:
+    billing.open_account("segmind", "kept", Decimal("3"))
+    presets = {"segmind": {"kept": Decimal("50"), "new": Decimal("7")}}
+    billing.preset(presets, {"segmind": {"new": "whsec"}})
+    kept, new = billing.account("segmind", "kept"), billing.account("segmind", "new")
+    assert kept is not None
+    assert new is not None
+    assert (kept.balance, new.balance, new.webhook_key) == (Decimal(3), Decimal(7), "whsec")
+    billing.hold("j", "segmind", "kept", PRICE)
+    billing.clear()
+    assert billing.accounts() == []
+    assert billing.open_jobs() == 0
+    assert billing.settle("j", charge=True, fee=Decimal(0)) is None
+
+
+# -- across processes (Redis) ---------------------------------------------------------
+
+WORKERS, JOBS, AFFORDABLE = 4, 150, 222
+
+
+def _race(url: str, namespace: str, worker: int, results: multiprocessing.Queue[object]) -> None:
+    from mockserver.engine.store_redis import RedisBilling, connect
+
+    billing = RedisBilling(connect(url), namespace)
+    placed = [
+        job_id
+        for n in range(JOBS)
+        if billing.hold(job_id := f"w{worker}-{n}", "segmind", "shared", PRICE).placed
+    ]
+    # Every worker tries to settle every job: each must be settled exactly once.
+    settled = 0
+    for other in range(WORKERS):
+        for n in range(JOBS):
+            if billing.settle(f"w{other}-{n}", charge=True, fee=Decimal(0)) is not None:
+                settled += 1
+    results.put((len(placed), settled))
+
+
+def test_processes_racing_on_one_account_hold_and_settle_exactly(redis_url: str) -> None:
+    from mockserver.engine.store_redis import RedisBilling, connect
+
+    namespace = f"race-{uuid.uuid4().hex}"
+    billing = RedisBilling(connect(redis_url), namespace)
+    billing.open_account("segmind", "shared", PRICE * AFFORDABLE)
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[object] = context.Queue()
+    workers = [
+        context.Process(target=_race, args=(redis_url, namespace, w, results))
+        for w in range(WORKERS)
+    ]
+    for process in workers:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for process in workers:
+        process.join(10)
+    placed = sum(p for p, _ in outcomes)  # type: ignore[misc]
+    settled = sum(s for _, s in outcomes)  # type: ignore[misc]
+    assert placed == AFFORDABLE  # of 600 attempts, exactly what the balance allowed
+    assert settled == AFFORDABLE  # each once, though every worker tried every job
+    account = billing.account("segmind", "shared")
+    assert account is not None
+    assert (account.balance, account.held, account.spent) == (0, 0, PRICE * AFFORDABLE)
+    assert billing.active("segmind", "shared") == 0
+    billing.clear()
