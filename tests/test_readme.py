@@ -19,6 +19,10 @@ DOC_ORIGIN = "http://127.0.0.1:8000"
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 
 
+# Where the README's Redis example points; the test starts a real one instead.
+DOC_REDIS = "redis://127.0.0.1:6379/0"
+
+
 def blocks(language: str) -> list[str]:
     return [body for lang, body in FENCE.findall(README) if lang == language]
 
@@ -89,8 +93,12 @@ EXAMPLES = [b for b in blocks("python") if not b.startswith("# test file")]
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda b: b.strip().split("\n")[0][:40])
 @pytest.mark.slow
-def test_each_python_example_runs(server: Served, example: str) -> None:
+def test_each_python_example_runs(
+    server: Served, example: str, request: pytest.FixtureRequest
+) -> None:
     code = example.replace(DOC_ORIGIN, server.origin)
+    if DOC_REDIS in code:  # the state store's example, on a real redis-server
+        code = code.replace(DOC_REDIS, request.getfixturevalue("redis_url"))
     exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
 
 
