@@ -281,7 +281,8 @@ class Call(View):
         view = View(self.emulator, self.contract, self.base_url)
 
         async def render(now: float) -> tuple[Any, dict[str, str]]:
-            return await body(view, job, view.emulator.observe(job, count_read=False), now)
+            current = view.emulator.fresh(job)
+            return await body(view, current, view.emulator.observe(current, count_read=False), now)
 
         self.emulator.attach_webhook(job, url, render)
 

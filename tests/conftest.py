@@ -13,7 +13,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock, create_app
-from mockserver.engine.store import Billing
+from mockserver.engine.store import State
 from tests.redis_server import redis_server
 
 KEY = "test-key"
@@ -42,23 +42,23 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> Iterator[Billing | None]:
+def store(request: pytest.FixtureRequest) -> Iterator[State | None]:
     """Where the emulator keeps its state: None is this process (the default)."""
     if request.param == "memory":
         yield None
         return
-    from mockserver.engine.store_redis import RedisBilling, connect
+    from mockserver.engine.store_redis import connect, redis_state
 
     client = connect(request.getfixturevalue("redis_url"))
-    billing = RedisBilling(client, namespace=f"test-{uuid.uuid4().hex}")
-    yield billing
-    billing.clear()
+    state = redis_state(client, namespace=f"test-{uuid.uuid4().hex}")
+    yield state
+    state.clear()
     client.close()
 
 
 @pytest.fixture
-def emulator(clock: ManualClock, store: Billing | None) -> Emulator:
-    return Emulator(clock=clock, profile="instant", seed=1, billing=store)
+def emulator(clock: ManualClock, store: State | None) -> Emulator:
+    return Emulator(clock=clock, profile="instant", seed=1, state=store)
 
 
 @pytest.fixture

@@ -29,10 +29,14 @@ class Bank:
         settings: Settings,
         contracts: Mapping[str, Contract],
         billing: Billing | None = None,
+        *,
+        settled: Callable[[Job], None] | None = None,
     ) -> None:
+        """`settled` is told of each job this bank settles (its store keeps that)."""
         self.settings = settings
         self.contracts = contracts
         self.billing: Billing = billing if billing is not None else MemoryBilling()
+        self._settled = settled
         self.accounts = Accounts(
             self.billing,
             settings.default_balance,
@@ -109,6 +113,8 @@ class Bank:
         job.settled = True
         if terminal:
             job.fee = taken
+        if self._settled is not None:
+            self._settled(job)
         return True
 
     def settle_due(self, now: float, find: Finder) -> None:

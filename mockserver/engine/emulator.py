@@ -31,7 +31,7 @@ from mockserver.engine.clock import Clock, SystemClock
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.jobs import Job, JobStore, MediaRequest, Outcome, plan_job, request_text
+from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
 from mockserver.engine.journal import Journal
 from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.media import MediaDesk, MediaRef
@@ -43,9 +43,9 @@ from mockserver.engine.settings import (
     effective_retention,
     enforced_limits,
 )
-from mockserver.engine.store import Billing, MemoryBilling
+from mockserver.engine.store import Jobs, State, memory_state
 from mockserver.engine.texts import Texts
-from mockserver.engine.webhooks import Render, Webhooks
+from mockserver.engine.webhooks import Delivery, Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
 _T = TypeVar("_T")
@@ -71,13 +71,16 @@ class Emulator:
         *,
         clock: Clock | None = None,
         outbound: Outbound | None = None,
-        billing: Billing | None = None,
+        state: State | None = None,
         **overrides: Any,
     ) -> None:
-        """`billing`: where accounts and holds live (in this process unless given, e.g.
-        a `RedisBilling` shared with other processes)."""
+        """`state`: where what requests change lives (this process unless given, e.g.
+        `mockserver.engine.store_redis.redis_state(...)`, shared with other processes)."""
         base = settings or Settings()
-        self._billing = billing
+        self._state = state
+        # Deliveries of jobs that end when a read sees them, for a shared state: the job
+        # a read loads is a fresh copy that cannot carry this process's delivery.
+        self._waiting_hooks: dict[str, Delivery] = {}
         self.lock = threading.RLock()
         self.clock: Clock = clock or SystemClock()
         # The way out for webhooks and input images; the server layer provides it.
@@ -110,24 +113,25 @@ class Emulator:
             p: CONTRACTS[p].in_variant(settings.variants.get(p)) for p in settings.providers
         }
         self.profile = settings.profile
-        self.ids = IdSource(settings.seed)
+        state = self._state if self._state is not None else memory_state()
+        if hasattr(self, "bank"):  # a reset: the store forgets too
+            state.clear()
+        self.ids = IdSource(settings.seed, numbers=state.numbers)
         # Ids of answers rather than jobs (request and trace ids in headers and messages).
-        self.traces = IdSource(settings.seed, stream="traces")
+        self.traces = IdSource(settings.seed, stream="traces", numbers=state.numbers)
         self.texts = Texts(settings.seed)
         previous_media: MediaDesk | None = getattr(self, "media", None)
         images = previous_media.images if previous_media is not None else None
         self._epoch = getattr(self, "_epoch", -1) + 1
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
-        self.jobs = JobStore()
+        self.jobs: Jobs = state.jobs
+        self._waiting_hooks.clear()
         self.journal = Journal(settings.journal_size)
         self.director = Director(self.contracts, self.clock, settings.seed)
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
-        billing = self._billing if self._billing is not None else MemoryBilling()
-        if hasattr(self, "bank"):  # a reset: the store forgets too
-            billing.clear()
-        self.bank = Bank(settings, self.contracts, billing)
+        self.bank = Bank(settings, self.contracts, state.billing, settled=state.jobs.settled)
         self.accounts = self.bank.accounts
         previous: Webhooks | None = getattr(self, "webhooks", None)
         if previous is not None:
@@ -373,8 +377,7 @@ class Emulator:
         job = self.jobs.get(job_id, now)
         if job is None or job.provider != provider or job.account != account.key:
             return None
-        if reading and job.unready_reads > 0:
-            job.unready_reads -= 1
+        if reading and job.unready_reads > 0 and self.jobs.take_unready(job):
             return None
         return job
 
@@ -382,6 +385,12 @@ class Emulator:
     def job(self, job_id: str) -> Job | None:
         """Any live job, whoever owns it (for the admin API and tests)."""
         return self.jobs.get(job_id, self.clock.now())
+
+    @owned
+    def fresh(self, job: Job) -> Job:
+        """The job as its store holds it now: a copy kept across awaits (a webhook's)
+        may be behind what reads in other processes have seen since."""
+        return self.jobs.held(job.id) or job
 
     @owned
     def job_summary(self, job_id: str) -> dict[str, Any] | None:
@@ -392,10 +401,22 @@ class Emulator:
     @owned
     def observe(self, job: Job, *, count_read: bool = True) -> int:
         """The job's phase now; settles its charge once it is terminal."""
-        phase = job.observe(self.clock.now(), count_read=count_read)
-        terminal = job.is_terminal(phase)
-        if terminal and self.bank.settle(job, terminal) and job.webhook is not None:
-            self.webhooks.schedule(job.webhook, self.clock.now())
+        if count_read:
+            job.reads = self.jobs.count_read(job)
+        seen = job.observed
+        phase = job.observe(self.clock.now())
+        if job.observed != seen:
+            self.jobs.progress(job)
+        if not job.is_terminal(phase):
+            return phase
+        if self.bank.settle(job, True):
+            delivery = job.webhook or self._waiting_hooks.pop(job.id, None)
+            if delivery is not None:
+                self.webhooks.schedule(delivery, self.clock.now())
+        elif not job.settled:  # settled through another copy (another process, a sweep)
+            kept = self.jobs.held(job.id)
+            if kept is not None:
+                job.settled, job.fee = kept.settled, kept.fee
         return phase
 
     @owned
@@ -405,6 +426,8 @@ class Emulator:
         duration = job.timeline.duration
         if duration is not None:
             self.webhooks.schedule(job.webhook, job.created_at + duration)
+        elif self._state is not None and self._state.shared:
+            self._waiting_hooks[job.id] = job.webhook
 
     async def wait_sync(self, job: Job) -> int:
         """Let a synchronous call take its job's time; a job that never ends times out."""
@@ -426,6 +449,7 @@ class Emulator:
     def _sweep(self, now: float) -> None:
         self.bank.settle_due(now, self.jobs.held)
         for job in self.jobs.sweep(now):
+            self._waiting_hooks.pop(job.id, None)
             if not job.settled:
                 self.bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
 

@@ -319,6 +319,27 @@ class JobStore:
         """The job while its record is held, past its retention or not (until a sweep)."""
         return self._jobs.get(job_id)
 
+    # What a store shared by several processes does atomically; in one process the
+    # job object is the record, so these are plain steps.
+
+    def count_read(self, job: Job) -> int:
+        """Count one status read of the job; answers its reads so far."""
+        job.reads += 1
+        return job.reads
+
+    def take_unready(self, job: Job) -> bool:
+        """Spend one of the job's "not there yet" reads; False when none is left."""
+        if job.unready_reads <= 0:
+            return False
+        job.unready_reads -= 1
+        return True
+
+    def progress(self, job: Job) -> None:
+        """Keep how far reads have seen the job (its `observed` phase and read times)."""
+
+    def settled(self, job: Job) -> None:
+        """Keep that the job's charge is settled, and its fee."""
+
     def sweep(self, now: float) -> list[Job]:
         """Remove and return every job whose record has expired."""
         gone = []

@@ -6,10 +6,15 @@ several processes share it as one emulator. Each concept the engine keeps is one
 protocol here, and both stores implement it the same way, so the same tests judge
 both (`tests/engine/test_store.py`).
 
-Behind the seam so far: billing. Accounts with their balances and holds, the hold
-each open job places, when each clock-driven job ends, how many jobs each account
-has open, and settlement: exactly once per job, whoever asks first. Jobs, rules'
-counters, the clock offset, the journal, webhook schedules and ids follow.
+Behind the seam so far:
+- billing: accounts with their balances and holds, the hold each open job places,
+  when each clock-driven job ends, how many jobs each account has open, and
+  settlement, exactly once per job whoever asks first;
+- jobs: each job's record, with what reads change (read counts, the phase reads
+  have seen, settlement) kept field by field, and expiry by the emulator's clock;
+- numbers: shared sequences, so ids and each job's randomness derive from the
+  seed and a number no other process draws.
+Rules' counters, the clock offset, the journal and webhook schedules follow.
 
 Amounts are Decimals here; a store may keep them as integers of 10^-6 (six
 decimals, the precision providers print).
@@ -20,12 +25,23 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from mockserver.engine.accounts import Account
+from mockserver.engine.jobs import Job, JobStore
 
-__all__ = ["Billing", "HoldResult", "MemoryBilling", "Presets"]
+__all__ = [
+    "Billing",
+    "HoldResult",
+    "Jobs",
+    "MemoryBilling",
+    "Numbers",
+    "Presets",
+    "State",
+    "memory_state",
+]
 
 # Per provider, per key: balances to start from (listed keys and preset balances).
 Presets = Mapping[str, Mapping[str, Decimal]]
@@ -192,3 +208,75 @@ class MemoryBilling:
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self.accounts())
+
+
+class Jobs(Protocol):
+    """Job records by id, gone once past their retention on the emulator's clock."""
+
+    def add(self, job: Job) -> None: ...
+
+    def get(self, job_id: str, now: float) -> Job | None:
+        """The job, unless unknown or past its retention at `now`."""
+        ...
+
+    def held(self, job_id: str) -> Job | None:
+        """The job while its record is held, past its retention or not (until a sweep)."""
+        ...
+
+    def count_read(self, job: Job) -> int:
+        """Count one status read of the job (atomically); answers its reads so far."""
+        ...
+
+    def take_unready(self, job: Job) -> bool:
+        """Spend one of the job's "not there yet" reads; False when none is left."""
+        ...
+
+    def progress(self, job: Job) -> None:
+        """Keep how far reads have seen the job, unless another read saw further."""
+        ...
+
+    def settled(self, job: Job) -> None:
+        """Keep that the job's charge is settled, and its fee."""
+        ...
+
+    def sweep(self, now: float) -> list[Job]:
+        """Remove and return the jobs past their retention at `now`, each to one caller."""
+        ...
+
+    def clear(self) -> None: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Job]: ...
+
+
+class Numbers(Protocol):
+    """Named sequences 1, 2, 3...: each number is drawn once, by one caller."""
+
+    def next(self, name: str) -> int: ...
+
+    def clear(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class State:
+    """One emulator's state: each concept in its store. `numbers` None means ids come
+    from one seeded stream in this process (a seed reproduces them as ever)."""
+
+    billing: Billing
+    jobs: Jobs
+    numbers: Numbers | None = None
+    # Whether other processes may share it (so a reset must not forget it lightly).
+    shared: bool = False
+
+    def clear(self) -> None:
+        """Forget everything (a reset)."""
+        self.billing.clear()
+        self.jobs.clear()
+        if self.numbers is not None:
+            self.numbers.clear()
+
+
+def memory_state() -> State:
+    """State in this process: plain objects, as fast as they come."""
+    return State(MemoryBilling(), JobStore())

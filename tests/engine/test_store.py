@@ -9,14 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.engine.store import Billing, MemoryBilling
+from mockserver.engine.store import Billing, MemoryBilling, State
 
 PRICE = Decimal("0.02")
 
 
 @pytest.fixture
-def billing(store: Billing | None) -> Billing:
-    return store if store is not None else MemoryBilling()
+def billing(store: State | None) -> Billing:
+    return store.billing if store is not None else MemoryBilling()
 
 
 def test_an_account_opens_once_and_keeps_its_balance(billing: Billing) -> None:
