@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
+        "--state",
+        metavar="URL",
+        help="keep the state in Redis (redis://HOST:PORT/DB; default: this process, or "
+        "GROK_MOCK_STATE): processes given the same URL share jobs, accounts, ids and the "
+        "clock, and a restart continues where it was",
+    )
+    serve.add_argument(
+        "--state-namespace",
+        metavar="NAME",
+        help="prefix of this emulator's keys in Redis, so several share one (default grok-mock)",
+    )
+    serve.add_argument(
         "--grpc-port",
         type=int,
         metavar="PORT",
@@ -97,6 +109,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["admin_token"] = args.admin_token
     if args.admin_host:
         changes["admin_hosts"] = (*settings.admin_hosts, *args.admin_host)
+    state = args.state or os.environ.get("GROK_MOCK_STATE")
+    if state:
+        changes["state"] = state
+    if args.state_namespace:
+        changes["state_namespace"] = args.state_namespace
     return dataclasses.replace(settings, **changes) if changes else settings
 
 

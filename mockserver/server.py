@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mockserver.admin_policy import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
 
 # Real seconds open requests (a `hang` fault, a slow sync call) get once asked to stop.
 GRACE_SECONDS = 1
+
+
+def redacted_url(url: str) -> str:
+    """A store URL fit to print: a password in it is replaced."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def is_loopback(host: str) -> bool:
@@ -136,6 +146,12 @@ def serve(
     announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}/    (the QA console: open it in a browser)")
     if policy.token:
         announce(f"  the admin API requires the header X-Admin-Token: {policy.token}")
+    settings = emulator.settings
+    if settings.state is not None:
+        announce(
+            f"  {'state':<10} {redacted_url(settings.state)} namespace {settings.state_namespace}"
+            "    (shared with every process using it; kept across restarts)"
+        )
     try:
         _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
     finally:

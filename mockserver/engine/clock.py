@@ -52,7 +52,7 @@ class Clock(Protocol):
 MAX_STEP = 100 * 365 * 86400.0
 
 
-def _check_step(seconds: float) -> float:
+def check_step(seconds: float) -> float:
     step = float(seconds)
     if not 0 <= step <= MAX_STEP:
         raise ValueError(
@@ -78,10 +78,13 @@ class _Moved:
 
 class SystemClock(_Moved):
     realtime = True
+    # Real seconds after which whoever waits for a time on this clock looks again (only
+    # this process moves it, and it says so: no need to look before that).
+    recheck = 30.0
 
     def __init__(self, offset: float = 0.0) -> None:
         super().__init__()
-        self._offset = _check_step(offset)
+        self._offset = check_step(offset)
 
     @property
     def offset(self) -> float:
@@ -96,7 +99,7 @@ class SystemClock(_Moved):
         self._moved()
 
     def advance(self, seconds: float) -> None:
-        step = _check_step(seconds)
+        step = check_step(seconds)
         with self._lock:
             self._offset += step
         self._moved()
@@ -129,7 +132,7 @@ class ManualClock(_Moved):
         self._moved()
 
     def advance(self, seconds: float) -> None:
-        step = _check_step(seconds)
+        step = check_step(seconds)
         with self._lock:
             self._now += step
         self._moved()

@@ -77,6 +77,12 @@ class Emulator:
         """`state`: where what requests change lives (this process unless given, e.g.
         `mockserver.engine.store_redis.redis_state(...)`, shared with other processes)."""
         base = settings or Settings()
+        settings = replace(base, **overrides) if overrides else base
+        if state is None and settings.state is not None:
+            from mockserver.engine.store_redis import open_state
+
+            state, shared_clock = open_state(settings.state, settings.state_namespace)
+            clock = clock or shared_clock
         self._state = state
         # Deliveries of jobs that end when a read sees them, for a shared state: the job
         # a read loads is a fresh copy that cannot carry this process's delivery.
@@ -86,10 +92,14 @@ class Emulator:
         # The way out for webhooks and input images; the server layer provides it.
         self.outbound = outbound
         self._webhook_loop: asyncio.AbstractEventLoop | None = None
-        settings = replace(base, **overrides) if overrides else base
         # Random per emulator unless set: the seed must not let anyone forge a media URL.
         secret = settings.media_secret
-        self._media_secret = secret.encode() if secret else secrets.token_bytes(32)
+        if secret:
+            self._media_secret = secret.encode()
+        elif state is not None and state.media_secret is not None:
+            self._media_secret = state.media_secret  # every process sharing it verifies
+        else:
+            self._media_secret = secrets.token_bytes(32)
         self._configure(settings)
         self.clock.subscribe(self._clock_moved)
 
@@ -122,7 +132,10 @@ class Emulator:
         self.texts = Texts(settings.seed)
         previous_media: MediaDesk | None = getattr(self, "media", None)
         images = previous_media.images if previous_media is not None else None
-        self._epoch = getattr(self, "_epoch", -1) + 1
+        # Each reset signs media with a key of its own, so older URLs die with it; a
+        # shared state keeps one key (other processes cannot know of this reset's).
+        shared = self._state is not None and self._state.shared
+        self._epoch = 0 if shared else getattr(self, "_epoch", -1) + 1
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
         self._waiting_hooks.clear()

@@ -69,6 +69,10 @@ class Settings:
     webhook_timeout: float = 10.0
     # Webhook attempts in flight at once (the worker pool); the rest queue.
     webhook_concurrency: int = 64
+    # Where the state lives: None for this process, or a Redis URL (redis://HOST:PORT/DB)
+    # that several processes (and restarts) share under one namespace.
+    state: str | None = None
+    state_namespace: str = "grok-mock"
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -180,6 +184,22 @@ def _secret(name: str, value: Any) -> str | None:
     return value
 
 
+def _state_url(name: str, value: Any) -> str | None:
+    if value is None or value == "memory":
+        return None
+    if not isinstance(value, str) or not value.startswith(("redis://", "rediss://", "unix://")):
+        raise MockUsageError(
+            f"{name} must be 'memory' or a Redis URL (redis://HOST:PORT/DB), got {value!r}"
+        )
+    return value
+
+
+def _namespace(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+        raise MockUsageError(f"{name} must be a non-empty word, got {value!r}")
+    return value
+
+
 def _optional_flag(name: str, value: Any) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise MockUsageError(f"{name} must be true, false or unset, got {value!r}")
@@ -235,6 +255,8 @@ _CHECKS: Mapping[str, Callable[[str, Any], Any]] = MappingProxyType(
         "journal_header_bytes": _count,
         "webhook_attempts": _count,
         "webhook_concurrency": _count,
+        "state": _state_url,
+        "state_namespace": _namespace,
         "sync_timeout": _positive_seconds,
         "webhook_timeout": _positive_seconds,
         "slow_response_interval": _seconds,

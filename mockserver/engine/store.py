@@ -266,8 +266,10 @@ class State:
     billing: Billing
     jobs: Jobs
     numbers: Numbers | None = None
-    # Whether other processes may share it (so a reset must not forget it lightly).
+    # Whether other processes share it.
     shared: bool = False
+    # What media URLs are signed with, the same in every process sharing the state.
+    media_secret: bytes | None = None
 
     def clear(self) -> None:
         """Forget everything (a reset)."""

@@ -18,11 +18,14 @@ when a Redis store is made.
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.accounts import Account
+from mockserver.engine.clock import SystemClock, check_step
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.jobs import Job, MediaPlan, Outcome
 from mockserver.engine.lifecycle import Timeline
@@ -31,7 +34,15 @@ from mockserver.engine.store import HoldResult, Presets, State
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["RedisBilling", "RedisJobs", "RedisNumbers", "connect", "redis_state"]
+__all__ = [
+    "RedisBilling",
+    "RedisClock",
+    "RedisJobs",
+    "RedisNumbers",
+    "connect",
+    "open_state",
+    "redis_state",
+]
 
 _MICRO = Decimal("0.000001")
 _SEP = "\x1f"  # between provider and key in one field: neither ever holds it
@@ -225,13 +236,56 @@ class RedisBilling:
         self._redis.delete(self._open, self._ends, self._active, *names)
 
 
+def open_state(url: str, namespace: str = "grok-mock") -> tuple[State, RedisClock]:
+    """The state and the clock of an emulator kept in the Redis at `url`."""
+    client = connect(url)
+    return redis_state(client, namespace), RedisClock(client, namespace)
+
+
+class RedisClock(SystemClock):
+    """Wall time plus an offset kept in Redis: a move made through any process is the
+    time in every process at once (each reading asks Redis: one round trip)."""
+
+    # Other processes move it without telling this one: whoever waits for a time on it
+    # looks again at least this often (real seconds).
+    recheck = 1.0
+
+    def __init__(self, client: redis.Redis, namespace: str = "grok-mock") -> None:
+        super().__init__()
+        self._redis = client
+        self._key = f"{namespace}:clock:offset"
+
+    @property
+    def offset(self) -> float:
+        return float(self._redis.get(self._key) or 0.0)
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def reset(self) -> None:
+        self._redis.delete(self._key)
+        self._moved()
+
+    def advance(self, seconds: float) -> None:
+        self._redis.incrbyfloat(self._key, check_step(seconds))
+        self._moved()
+
+    def __repr__(self) -> str:
+        return f"RedisClock({self._key!r})"
+
+
 def redis_state(client: redis.Redis, namespace: str = "grok-mock") -> State:
     """An emulator's state in Redis under `namespace`, shared with every process using it."""
+    secret_key = f"{namespace}:media:secret"
+    client.set(secret_key, secrets.token_hex(32), nx=True)  # the first process makes it
+    secret = client.get(secret_key)
+    assert isinstance(secret, bytes)
     return State(
         RedisBilling(client, namespace),
         RedisJobs(client, namespace),
         RedisNumbers(client, namespace),
         shared=True,
+        media_secret=secret,
     )
 
 

@@ -7,9 +7,13 @@ import multiprocessing
 import uuid
 from decimal import Decimal
 
+import httpx
 import pytest
 
-from mockserver.engine.store import Billing, MemoryBilling, State
+from mockserver import Emulator, LiveServer, ManualClock
+from mockserver.engine import Choice, MediaRequest
+from mockserver.engine.jobs import Job
+from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
 
 PRICE = Decimal("0.02")
 
@@ -141,3 +145,114 @@ def test_processes_racing_on_one_account_hold_and_settle_exactly(redis_url: str)
     assert (account.balance, account.held, account.spent) == (0, 0, PRICE * AFFORDABLE)
     assert billing.active("segmind", "shared") == 0
     billing.clear()
+
+
+# -- jobs and numbers --------------------------------------------------------------------
+
+
+@pytest.fixture
+def state(store: State | None) -> State:
+    return store if store is not None else memory_state()
+
+
+def _job(emulator: Emulator, **headers: str) -> Job:
+    account = emulator.authenticate("segmind", "k")
+    return emulator.open_job(
+        provider="segmind",
+        operation="v2.submit",
+        model="grok-imagine-image",
+        account=account,
+        params={"prompt": "a lighthouse", "odd": "\udcff bytes kept"},
+        media=MediaRequest(1024, 1024, "png", 2),
+        price_per_image=PRICE,
+        choice=Choice("success", "default"),
+        **headers,  # type: ignore[arg-type]
+    )
+
+
+def test_a_job_comes_back_as_it_went_in(state: State) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="polls", state=state)
+    job = _job(emulator)
+    kept = state.jobs.held(job.id)
+    assert kept is not None
+    for name in ("id", "request", "created_at", "timeline", "outcome", "media", "cost", "seed"):
+        assert getattr(kept, name) == getattr(job, name), name
+    assert kept.params == job.params
+    assert len(state.jobs) == 1
+    assert [j.id for j in state.jobs] == [job.id]
+
+
+def test_reads_count_atomically_and_progress_never_goes_back(state: State) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="polls", state=state)
+    job = _job(emulator)
+    behind = state.jobs.held(job.id)  # a copy another reader kept
+    assert behind is not None
+    assert [emulator.observe(job) for _ in range(3)] == [0, 1, 2]  # a phase per read
+    emulator.observe(behind, count_read=False)  # the stale copy saw less: no step back
+    kept = state.jobs.held(job.id)
+    assert kept is not None
+    assert (kept.reads, kept.observed) == (3, 2)
+    assert state.jobs.count_read(behind) == 4  # counted where the record is, not the copy
+
+
+def test_record_not_ready_reads_are_spent_once_each(state: State) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="instant", state=state)
+    job = _job(emulator)
+    job.unready_reads = 2
+    state.jobs.add(job)  # as planned for a record-not-ready job
+    copies = [state.jobs.held(job.id) for _ in range(3)]
+    assert [state.jobs.take_unready(c) for c in copies if c is not None] == [True, True, False]
+
+
+def test_expired_jobs_are_swept_once(state: State) -> None:
+    clock = ManualClock()
+    emulator = Emulator(clock=clock, profile="instant", state=state)
+    job = _job(emulator)
+    assert state.jobs.sweep(clock.now() + 10) == []
+    (gone,) = state.jobs.sweep(job.expires_at)
+    assert gone.id == job.id
+    assert state.jobs.sweep(job.expires_at) == []
+    assert state.jobs.held(job.id) is None
+
+
+def test_numbers_are_handed_out_once(state: State) -> None:
+    if state.numbers is None:
+        pytest.skip("in one process ids come from one seeded stream")
+    assert [state.numbers.next("ids") for _ in range(3)] == [1, 2, 3]
+    assert state.numbers.next("jobs") == 1
+    state.numbers.clear()
+    assert state.numbers.next("ids") == 1
+
+
+def test_two_emulators_on_one_redis_are_one_emulator(redis_url: str) -> None:
+    """Two servers (as two processes would be) sharing one state: submit at one, read at
+    the other; one charge; ids that never collide, reproducible from the seed."""
+    from mockserver.engine.store_redis import connect, redis_state
+
+    namespace = f"pair-{uuid.uuid4().hex}"
+    states = [redis_state(connect(redis_url), namespace) for _ in range(2)]
+    first, second = (Emulator(profile="instant", seed=9, state=s) for s in states)
+    with LiveServer(first) as a, LiveServer(second) as b:
+        headers = {"x-api-key": "shared", "content-type": "application/json"}
+        ids = []
+        for server in (a, b, a, b):
+            answer = httpx.post(
+                server.url("segmind") + "/v2/grok-imagine-image",
+                json={"prompt": "a lighthouse"},
+                headers=headers,
+            ).json()
+            ids.append(answer["request_id"])
+        assert len(set(ids)) == 4
+        for job_id, server in zip(ids, (b, a, b, a), strict=True):
+            status = httpx.get(
+                f"{server.url('segmind')}/v2/requests/{job_id}/status", headers=headers
+            )
+            assert status.json()["status"] == "COMPLETED"
+        account = second.account("segmind", "shared")
+        assert account is not None
+        assert (account.held, account.spent) == (0, PRICE * 4)
+    states[0].clear()
+    # The same seed and numbers give the same ids again.
+    again = Emulator(profile="instant", seed=9, state=redis_state(connect(redis_url), namespace))
+    assert _job(again).id == ids[0]
+    states[0].clear()
