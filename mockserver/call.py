@@ -68,6 +68,7 @@ class Call(View):
 
     __slots__ = (
         "_body_read",
+        "_claimed",
         "_headers",
         "_raw",
         "account",
@@ -109,6 +110,8 @@ class Call(View):
         self._body_read = False
         self._raw = b""
         self._headers: dict[str, str] | None = None
+        # The rule use this request claimed when it chose, given back if it never plays.
+        self._claimed: Choice | None = None
 
     @property
     def provider(self) -> str:
@@ -338,6 +341,8 @@ class Call(View):
             return DEFAULT_CHOICE
         facts = self.facts(prompt=prompt, model=model)
         choice = self.emulator.choose(facts, header=header)
+        if choice.claim is not None:
+            self._claimed = choice
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
         if choice.scenario in NETWORK_SCENARIOS:
@@ -355,6 +360,12 @@ class Call(View):
                 return choice
             raise self.emulator.refuse(choice, **self._credit_fields())
         raise self.emulator.refuse(choice)
+
+    def release_unplayed(self) -> None:
+        """The request is over: a rule use it claimed but never played goes back."""
+        claimed = self._claimed
+        if claimed is not None and claimed.claim is not None and not claimed.claim.spent:
+            self.emulator.release(claimed)
 
     def _credit_fields(self) -> dict[str, str]:
         cheapest = min(m.price_per_image for m in self.contract.models.values())

@@ -144,6 +144,8 @@ class Surface:
             # surfaces as a write error it swallows, then a plain EOF, not a reset.
             await call.finish_reading()
             return self._fault(call, fault.name, None)
+        finally:
+            call.release_unplayed()
         warnings = call.all_warnings()
         if warnings:
             call.entry.warnings = list(warnings)

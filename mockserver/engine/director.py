@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from contracts import Contract
 from mockserver.engine.chaos import Chaos, ChaosEntry, Latency, LatencyEntry
@@ -17,6 +17,7 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.errors import MockUsageError, UnknownScenario
 from mockserver.engine.scenarios import (
     Choice,
+    Claim,
     RequestFacts,
     RuleMatch,
     ScenarioRule,
@@ -25,6 +26,9 @@ from mockserver.engine.scenarios import (
     named_in_request,
     supported,
 )
+
+if TYPE_CHECKING:
+    from mockserver.engine.store import Rules
 
 DEFAULT_CHOICE = Choice("success", "default")
 _Entry = TypeVar("_Entry", ChaosEntry, LatencyEntry, RuleMatch)
@@ -44,11 +48,17 @@ def _entry(kind: type[_Entry], given: Mapping[str, Any], what: str) -> _Entry:
 
 
 class Director:
-    def __init__(self, contracts: Mapping[str, Contract], clock: Clock, seed: int) -> None:
+    def __init__(
+        self,
+        contracts: Mapping[str, Contract],
+        clock: Clock,
+        seed: int,
+        rules: Rules | None = None,
+    ) -> None:
         self.contracts = contracts
         self.clock = clock
         self.available: dict[str, list[str]] = {p: supported(c) for p, c in contracts.items()}
-        self.rules = ScenarioRules()
+        self.rules: Rules = rules if rules is not None else ScenarioRules()
         self.chaos = Chaos(seed)
         self.latency = Latency(seed)
         # Bytes for garbage answers: seeded, so a replayed run sends the same garbage.
@@ -131,14 +141,22 @@ class Director:
         def applies(name: str) -> bool:
             return name in available and (facts.submit or not is_job_scenario(name, contract))
 
-        rule = self.rules.find(facts, self.clock.now(), applies)
-        if rule is not None:
-            return Choice(rule.scenario, "rule", rule)
+        now = self.clock.now()
+        for rule in self.rules.candidates(now):
+            if rule.matches(facts, now) and applies(rule.scenario) and self.rules.claim(rule):
+                return Choice(rule.scenario, "rule", rule, Claim())
         picked = self.chaos.draw(facts, applies)
         if picked is not None:
             return Choice(picked, "chaos")
         return DEFAULT_CHOICE
 
     def commit(self, choice: Choice) -> None:
-        if choice.rule is not None:
-            self.rules.consume(choice.rule)
+        """The choice plays: the rule's claimed use is spent."""
+        if choice.claim is not None:
+            choice.claim.spent = True
+
+    def release(self, choice: Choice) -> None:
+        """The request ended without playing its choice: the rule gets its use back."""
+        if choice.claim is not None and not choice.claim.spent and choice.rule is not None:
+            choice.claim.spent = True
+            self.rules.release(choice.rule)

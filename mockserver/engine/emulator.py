@@ -140,7 +140,7 @@ class Emulator:
         self.jobs: Jobs = state.jobs
         self._waiting_hooks.clear()
         self.journal = Journal(settings.journal_size)
-        self.director = Director(self.contracts, self.clock, settings.seed)
+        self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
@@ -160,8 +160,9 @@ class Emulator:
             self.webhooks.home(self._webhook_loop)
         self.director.set_chaos(settings.chaos)
         self.director.set_latency(settings.latency)
-        for rule in settings.rules:
-            self.director.queue(**rule)
+        if state.first_setup():  # a store others share already has the file's rules
+            for rule in settings.rules:
+                self.director.queue(**rule)
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -244,6 +245,11 @@ class Emulator:
     @owned
     def commit(self, choice: Choice) -> None:
         self.director.commit(choice)
+
+    @owned
+    def release(self, choice: Choice) -> None:
+        """The request ends without playing its choice: a claimed rule use goes back."""
+        self.director.release(choice)
 
     def refuse(self, choice: Choice, **fields: Any) -> Refusal:
         """The refusal a refusal-kind choice stands for, its rule consumed."""

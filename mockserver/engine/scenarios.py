@@ -8,7 +8,7 @@ prompt, then queued rules ("the next N matching requests get NAME"), else
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -90,6 +90,8 @@ class ScenarioRule:
     match: RuleMatch
     expires_at: float | None = None
     used: int = 0
+    # Removed (or cleared away): a request that claimed it cannot put it back.
+    withdrawn: bool = False
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +142,9 @@ class ScenarioRule:
 
 
 class ScenarioRules:
-    """Queued rules, consulted in the order they were added."""
+    """Queued rules in this process, consulted in the order they were added. A request
+    claims one of a rule's `times` when it chooses the rule, and gives it back if it ends
+    without playing it (refused before its job opened, say)."""
 
     def __init__(self) -> None:
         self._rules: list[ScenarioRule] = []
@@ -152,28 +156,36 @@ class ScenarioRules:
         self._rules.append(rule)
         return rule
 
-    def find(
-        self, facts: RequestFacts, now: float, applies: Callable[[str], bool]
-    ) -> ScenarioRule | None:
+    def candidates(self, now: float) -> list[ScenarioRule]:
+        """The rules still live at `now`, in order."""
         self._rules = [r for r in self._rules if r.expires_at is None or now < r.expires_at]
-        for rule in self._rules:
-            if rule.matches(facts, now) and applies(rule.scenario):
-                return rule
-        return None
+        return list(self._rules)
 
-    def consume(self, rule: ScenarioRule) -> None:
+    def claim(self, rule: ScenarioRule) -> bool:
+        if rule.withdrawn or rule.exhausted:
+            return False
         rule.used += 1
         if rule.exhausted and rule in self._rules:
             self._rules.remove(rule)
+        return True
+
+    def release(self, rule: ScenarioRule) -> None:
+        rule.used -= 1
+        if not rule.withdrawn and rule not in self._rules:
+            self._rules.append(rule)
+            self._rules.sort(key=_number)
 
     def remove(self, rule_id: str) -> bool:
         for rule in self._rules:
             if rule.id == rule_id:
+                rule.withdrawn = True
                 self._rules.remove(rule)
                 return True
         return False
 
     def clear(self) -> None:
+        for rule in self._rules:
+            rule.withdrawn = True
         self._rules.clear()
         self._next_id = 0
 
@@ -184,11 +196,23 @@ class ScenarioRules:
         return len(self._rules)
 
 
+def _number(rule: ScenarioRule) -> int:
+    return int(rule.id.rpartition("-")[2])
+
+
+@dataclass(slots=True)
+class Claim:
+    """One request's hold on one of a rule's `times`: spent once the scenario plays."""
+
+    spent: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     scenario: str
     source: ChoiceSource
     rule: ScenarioRule | None = None
+    claim: Claim | None = None
 
 
 def named_in_request(header: str | None, prompt: str | None) -> Choice | None:

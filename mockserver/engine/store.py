@@ -14,7 +14,9 @@ Behind the seam so far:
   have seen, settlement) kept field by field, and expiry by the emulator's clock;
 - numbers: shared sequences, so ids and each job's randomness derive from the
   seed and a number no other process draws.
-Rules' counters, the clock offset, the journal and webhook schedules follow.
+- rules: queued scenario rules, each of whose `times` is claimed by one request at a
+  time (and given back by a request that does not play it).
+The journal and webhook schedules follow.
 
 Amounts are Decimals here; a store may keep them as integers of 10^-6 (six
 decimals, the precision providers print).
@@ -31,6 +33,7 @@ from typing import Protocol
 
 from mockserver.engine.accounts import Account
 from mockserver.engine.jobs import Job, JobStore
+from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
 
 __all__ = [
     "Billing",
@@ -39,6 +42,7 @@ __all__ = [
     "MemoryBilling",
     "Numbers",
     "Presets",
+    "Rules",
     "State",
     "memory_state",
 ]
@@ -250,6 +254,32 @@ class Jobs(Protocol):
     def __iter__(self) -> Iterator[Job]: ...
 
 
+class Rules(Protocol):
+    """Queued scenario rules, in the order they were added."""
+
+    def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule: ...
+
+    def candidates(self, now: float) -> list[ScenarioRule]:
+        """The rules still live at `now` (not lapsed, not used up), in order."""
+        ...
+
+    def claim(self, rule: ScenarioRule) -> bool:
+        """Take one of the rule's uses for a request; False when none is left."""
+        ...
+
+    def release(self, rule: ScenarioRule) -> None:
+        """Give a claimed use back (the request did not play the rule)."""
+        ...
+
+    def remove(self, rule_id: str) -> bool: ...
+
+    def clear(self) -> None: ...
+
+    def __iter__(self) -> Iterator[ScenarioRule]: ...
+
+    def __len__(self) -> int: ...
+
+
 class Numbers(Protocol):
     """Named sequences 1, 2, 3...: each number is drawn once, by one caller."""
 
@@ -265,20 +295,27 @@ class State:
 
     billing: Billing
     jobs: Jobs
+    rules: Rules
     numbers: Numbers | None = None
     # Whether other processes share it.
     shared: bool = False
     # What media URLs are signed with, the same in every process sharing the state.
     media_secret: bytes | None = None
 
+    def first_setup(self) -> bool:
+        """Whether this is the first emulator to set the state up since it was new or
+        cleared (so what a config file queues is queued once, not once per process)."""
+        return self.numbers is None or self.numbers.next("setup") == 1
+
     def clear(self) -> None:
         """Forget everything (a reset)."""
         self.billing.clear()
         self.jobs.clear()
+        self.rules.clear()
         if self.numbers is not None:
             self.numbers.clear()
 
 
 def memory_state() -> State:
     """State in this process: plain objects, as fast as they come."""
-    return State(MemoryBilling(), JobStore())
+    return State(MemoryBilling(), JobStore(), ScenarioRules())

@@ -200,12 +200,17 @@ def test_reset_forgets_everything_and_rewinds_the_clock(emu: Emulator) -> None:
 
 def test_rules_apply_in_order_and_run_out(emu: Emulator) -> None:
     emu.queue_scenario("server-error", provider="segmind", times=2)
-    picks = [_choose(emu, "segmind", "v2.status", header=None, submit=False) for _ in range(3)]
-    assert [p.scenario for p in picks] == ["server-error"] * 3  # found, not consumed
-    for _ in range(2):
-        emu.commit(_choose(emu, "segmind", "v2.status", header=None, submit=False))
-    after = _choose(emu, "segmind", "v2.status", header=None, submit=False)
-    assert after.scenario == "success"
+    choose = partial(_choose, emu, "segmind", "v2.status", header=None, submit=False)
+    first, second, third = choose(), choose(), choose()
+    # Each choice claims one of the rule's uses: a third request finds none left.
+    assert [c.scenario for c in (first, second, third)] == ["server-error"] * 2 + ["success"]
+    emu.release(second)  # its request ended without playing it: the use goes back
+    again = choose()
+    assert again.scenario == "server-error"
+    emu.commit(first)
+    emu.commit(again)
+    emu.release(first)  # played: nothing goes back
+    assert choose().scenario == "success"
 
 
 def test_job_rules_wait_for_a_submit(emu: Emulator) -> None:

@@ -9,13 +9,17 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock
 from mockserver.engine import Choice, MediaRequest
 from mockserver.engine.jobs import Job
+from mockserver.engine.scenarios import RuleMatch
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
 
 PRICE = Decimal("0.02")
+SUBMIT = "/segmind/v2/grok-imagine-image"
+SEGMIND = {"x-api-key": "k"}
 
 
 @pytest.fixture
@@ -256,3 +260,76 @@ def test_two_emulators_on_one_redis_are_one_emulator(redis_url: str) -> None:
     again = Emulator(profile="instant", seed=9, state=redis_state(connect(redis_url), namespace))
     assert _job(again).id == ids[0]
     states[0].clear()
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+def test_each_use_of_a_rule_is_claimed_once_and_can_be_given_back(state: State) -> None:
+    rule = state.rules.add("server-error", RuleMatch(provider="segmind", times=2), None)
+    assert [r.id for r in state.rules.candidates(0.0)] == [rule.id]
+    assert state.rules.claim(rule)
+    assert state.rules.claim(rule)
+    assert not state.rules.claim(rule)  # both uses taken
+    assert state.rules.candidates(0.0) == []
+    state.rules.release(rule)  # one request did not play it
+    (back,) = state.rules.candidates(0.0)
+    assert (back.id, back.used) == (rule.id, 1)
+    assert state.rules.remove(rule.id)
+    state.rules.release(rule)  # removed meanwhile: it stays removed
+    assert len(state.rules) == 0
+
+
+def test_lapsed_and_unlimited_rules(state: State) -> None:
+    lapsing = state.rules.add("server-error", RuleMatch(times=None), expires_at=10.0)
+    for _ in range(5):
+        assert state.rules.claim(lapsing)  # no limit on uses
+    assert state.rules.candidates(9.0) != []
+    assert state.rules.candidates(10.0) == []
+
+
+def test_a_request_refused_before_it_plays_gives_its_rule_back(
+    client: TestClient, emulator: Emulator
+) -> None:
+    emulator.queue_scenario("job-failed", provider="segmind", times=1)
+    bad = client.post(SUBMIT, json={"prompt": "x", "resolution": "9k"}, headers=SEGMIND)
+    assert bad.status_code == 400  # refused by validation, after choosing the rule
+    good = client.post(SUBMIT, json={"prompt": "x"}, headers=SEGMIND).json()
+    status = client.get(f"/segmind/v2/requests/{good['request_id']}/status", headers=SEGMIND)
+    assert status.json()["status"] == "FAILED"  # the rule played on the accepted job
+
+
+def _claim_rule(
+    url: str, namespace: str, rule_id: str, results: multiprocessing.Queue[object]
+) -> None:
+    from mockserver.engine.store_redis import RedisRules, connect
+
+    rules = RedisRules(connect(url), namespace)
+    (rule,) = [r for r in rules if r.id == rule_id] or [None]
+    won = 0
+    for _ in range(50):
+        if rule is not None and rules.claim(rule):
+            won += 1
+    results.put(won)
+
+
+def test_a_times_3_rule_fires_exactly_3_times_across_processes(redis_url: str) -> None:
+    from mockserver.engine.store_redis import RedisRules, connect
+
+    namespace = f"rules-{uuid.uuid4().hex}"
+    rules = RedisRules(connect(redis_url), namespace)
+    rule = rules.add("rate-limited", RuleMatch(times=3), None)
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[object] = context.Queue()
+    workers = [
+        context.Process(target=_claim_rule, args=(redis_url, namespace, rule.id, results))
+        for _ in range(WORKERS)
+    ]
+    for process in workers:
+        process.start()
+    won = [results.get(timeout=60) for _ in workers]
+    for process in workers:
+        process.join(10)
+    assert sum(won) == 3  # type: ignore[arg-type]
+    assert len(rules) == 0
+    rules.clear()
