@@ -139,7 +139,7 @@ class Emulator:
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
         self._waiting_hooks.clear()
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(settings.journal_size, shared=state.journal)
         self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
         self.rules = self.director.rules
         self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}

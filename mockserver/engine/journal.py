@@ -16,7 +16,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.engine.errors import JournalMismatch
 
@@ -199,11 +199,31 @@ def describe(entry: JournalEntry) -> str:
     )
 
 
+class SharedLog(Protocol):
+    """Where a journal shared by several processes keeps its entries (bounded)."""
+
+    def append(self, entry: JournalEntry, keep: int) -> int:
+        """Keep the entry (and the `keep` latest); answers its sequence number (1, 2,
+        ... across processes)."""
+        ...
+
+    def entries(self) -> list[JournalEntry]:
+        """The entries kept, oldest first."""
+        ...
+
+    def clear(self) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
 class Journal:
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, shared: SharedLog | None = None) -> None:
+        """`shared`: entries kept where other processes journal too (this process's
+        deque otherwise)."""
         if size < 1:
             raise ValueError(f"journal size must be at least 1, got {size}")
         self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._shared = shared
         self._seq = 0
         self._lock = threading.Lock()
         self.fingerprint = Fingerprints()
@@ -213,12 +233,17 @@ class Journal:
         return self._entries.maxlen or 0
 
     def record(self, entry: JournalEntry) -> None:
+        if self._shared is not None:
+            entry.seq = self._shared.append(entry, self.size)
+            return
         with self._lock:
             self._seq += 1
             entry.seq = self._seq
             self._entries.append(entry)
 
     def _snapshot(self) -> list[JournalEntry]:
+        if self._shared is not None:
+            return self._shared.entries()
         with self._lock:
             return list(self._entries)
 
@@ -267,6 +292,8 @@ class Journal:
         return self._snapshot()[-count:]
 
     def clear(self) -> None:
+        if self._shared is not None:
+            self._shared.clear()
         with self._lock:
             self._entries.clear()
             self._seq = 0
@@ -275,7 +302,7 @@ class Journal:
         return iter(self._snapshot())
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._shared) if self._shared is not None else len(self._entries)
 
 
 def _explain(

@@ -16,7 +16,8 @@ Behind the seam so far:
   seed and a number no other process draws.
 - rules: queued scenario rules, each of whose `times` is claimed by one request at a
   time (and given back by a request that does not play it).
-The journal and webhook schedules follow.
+- the journal: a capped log every process appends to, numbered across them.
+Webhook schedules follow.
 
 Amounts are Decimals here; a store may keep them as integers of 10^-6 (six
 decimals, the precision providers print).
@@ -33,6 +34,7 @@ from typing import Protocol
 
 from mockserver.engine.accounts import Account
 from mockserver.engine.jobs import Job, JobStore
+from mockserver.engine.journal import SharedLog
 from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
 
 __all__ = [
@@ -297,6 +299,8 @@ class State:
     jobs: Jobs
     rules: Rules
     numbers: Numbers | None = None
+    # The journal's entries, when other processes journal into it too.
+    journal: SharedLog | None = None
     # Whether other processes share it.
     shared: bool = False
     # What media URLs are signed with, the same in every process sharing the state.
@@ -312,6 +316,8 @@ class State:
         self.billing.clear()
         self.jobs.clear()
         self.rules.clear()
+        if self.journal is not None:
+            self.journal.clear()
         if self.numbers is not None:
             self.numbers.clear()
 

@@ -333,3 +333,24 @@ def test_a_times_3_rule_fires_exactly_3_times_across_processes(redis_url: str) -
     assert sum(won) == 3  # type: ignore[arg-type]
     assert len(rules) == 0
     rules.clear()
+
+
+# -- the journal ---------------------------------------------------------------------------
+
+
+def test_a_shared_journal_numbers_entries_across_processes_and_keeps_the_latest(
+    redis_url: str,
+) -> None:
+    from mockserver.engine.journal import Journal, JournalEntry
+    from mockserver.engine.store_redis import RedisLog, connect
+
+    namespace = f"journal-{uuid.uuid4().hex}"
+    first, second = (Journal(3, shared=RedisLog(connect(redis_url), namespace)) for _ in range(2))
+    for n in range(5):
+        writer = first if n % 2 else second
+        writer.record(JournalEntry(at=float(n), method="GET", path=f"/{n}", host="h", status=200))
+    assert [(e.seq, e.path) for e in first] == [(3, "/2"), (4, "/3"), (5, "/4")]
+    assert [e.path for e in second.query(status=200)] == ["/2", "/3", "/4"]
+    assert len(second) == 3
+    first.clear()
+    assert len(second) == 0
