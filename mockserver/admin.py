@@ -9,6 +9,7 @@ client of the engine and holds no state of its own.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,8 @@ async def health(app: MockApp, request: Request) -> Response:
     return json_response(
         {
             "status": "ok",
+            # Which process answered (one of several with --workers).
+            "process": os.getpid(),
             "seed": emulator.seed,
             "profile": emulator.profile,
             "clock": {"now": emulator.clock.now(), "offset": emulator.clock.offset},

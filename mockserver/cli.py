@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
         "clock, and a restart continues where it was",
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes on the one port (needs --state: they share it)",
+    )
+    serve.add_argument(
         "--state-namespace",
         metavar="NAME",
         help="prefix of this emulator's keys in Redis, so several share one (default grok-mock)",
@@ -122,6 +129,9 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.engine.errors import ServeError
     from mockserver.server import serve
 
+    if args.workers < 1:
+        print(f"grok-mock: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
     try:
         emulator = Emulator(_settings(args))
         serve(
@@ -132,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=args.access_log,
             announce=lambda line: print(line, flush=True),
             grpc_port=args.grpc_port,
+            workers=args.workers,
         )
     except (ServeError, ConfigError, MockUsageError) as exc:
         print(f"grok-mock: {exc}", file=sys.stderr)

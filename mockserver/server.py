@@ -16,6 +16,7 @@ from mockserver.admin_policy import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
 from mockserver.engine import Emulator
 from mockserver.engine.errors import ServeError
+from mockserver.workers import fork_workers, stop_workers
 
 if TYPE_CHECKING:
     from mockserver.grpc_xai import GrpcServer
@@ -113,9 +114,11 @@ def serve(
     access_log: bool = False,
     announce: Callable[[str], Any] = print,
     grpc_port: int | None = None,
+    workers: int = 1,
 ) -> None:
     """Serve in the foreground until interrupted, after announcing every base URL;
-    with `grpc_port`, xAI's gRPC Image service too (0 picks a free port).
+    with `grpc_port`, xAI's gRPC Image service too (0 picks a free port); with
+    `workers` above 1, that many processes on the one socket (the state must be shared).
 
     On SIGTERM or Ctrl-C open requests get GRACE_SECONDS, webhooks that are due get
     half a second, and what is still pending is journaled as dropped and counted.
@@ -132,6 +135,7 @@ def serve(
     app = MockApp(emulator, admin=policy, on_shutdown=stopped)
     sock = bind(host, port)
     origin = origin_of(sock)
+    children = _other_workers(workers, emulator, policy, sock, log_level, access_log)
     announce(f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})")
     for provider, url in app.base_urls(origin).items():
         hosts = ", ".join(emulator.contracts[provider].hosts)
@@ -152,11 +156,40 @@ def serve(
             f"  {'state':<10} {redacted_url(settings.state)} namespace {settings.state_namespace}"
             "    (shared with every process using it; kept across restarts)"
         )
+    if workers > 1:
+        announce(f"  {'workers':<10} {workers} processes on this port")
     try:
         _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
     finally:
         if grpc is not None:
             grpc.stop()
+        stop_workers(children)
+
+
+def _other_workers(
+    workers: int,
+    emulator: Emulator,
+    policy: AdminPolicy,
+    sock: socket.socket,
+    log_level: str,
+    access_log: bool,
+) -> list[int]:
+    """Fork the workers beyond this one, each with an emulator of its own on the shared
+    state (before this process starts a thread or a loop)."""
+    if workers <= 1:
+        return []
+    if emulator.settings.state is None:
+        raise ServeError(
+            "--workers needs the state shared between the workers: add --state redis://HOST:PORT/DB"
+        )
+
+    def serve_one() -> None:
+        own = Emulator(emulator.settings)
+        _server(MockApp(own, admin=policy), log_level, access_log, lifespan=True).run(
+            sockets=[sock]
+        )
+
+    return fork_workers(workers - 1, serve_one)
 
 
 def start_grpc(app: MockApp, xai_url: str | None, host: str, port: int) -> GrpcServer:

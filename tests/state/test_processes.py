@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -96,3 +97,61 @@ def test_an_unreachable_store_is_a_clear_refusal() -> None:
     )
     assert wrong.returncode == 2
     assert "state must be 'memory' or a Redis URL" in wrong.stderr
+
+
+def test_workers_and_processes_share_jobs_rules_and_money(redis_url: str) -> None:
+    """Two workers on one port and a third process, one state: every job ends, none lost,
+    each charged once, and a times=3 rule plays exactly three times among them."""
+    state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
+    with (
+        serve(*state, "--workers", "2", "--profile", "instant") as a,
+        serve(*state, "--profile", "instant") as b,
+    ):
+        queued = httpx.post(
+            f"{b.origin}/__mock/scenarios",
+            json={"scenario": "job-failed", "provider": "segmind", "times": 3},
+        )
+        assert queued.status_code == 201, queued.text
+
+        with httpx.Client(timeout=30) as http, ThreadPoolExecutor(8) as pool:
+
+            def health(_: int) -> int:  # a new connection each: any worker may accept it
+                answer = http.get(f"{a.origin}/__mock/health", headers={"connection": "close"})
+                return int(answer.json()["process"])
+
+            def submit(origin: str) -> str:
+                answer = http.post(
+                    f"{origin}/segmind/v2/grok-imagine-image", json={"prompt": "x"}, headers=SEGMIND
+                )
+                return str(answer.json()["request_id"])
+
+            def status(origin: str, job_id: str) -> str:
+                answer = http.get(f"{origin}/segmind/v2/requests/{job_id}/status", headers=SEGMIND)
+                return str(answer.json()["status"])
+
+            origins = [a.origin, b.origin] * 150
+            answered = set(pool.map(health, range(64)))
+            jobs = list(pool.map(submit, origins))
+            statuses = list(pool.map(status, origins[::-1], jobs))
+        assert len(answered) == 2  # both workers took connections
+        assert len(set(jobs)) == 300
+        assert statuses.count("FAILED") == 3
+        assert statuses.count("COMPLETED") == 297
+        account = _account(b.origin)
+        assert (account["held"], account["spent"]) == ("0", "5.94")  # 297 x 0.02, once each
+        journaled = httpx.get(f"{a.origin}/__mock/journal/count", params={"operation": "v2.submit"})
+        assert journaled.json()["count"] == 300  # one journal, whoever served
+
+
+def test_workers_need_a_shared_state() -> None:
+    import subprocess
+    import sys
+
+    found = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert found.returncode == 2
+    assert "--workers needs the state shared between the workers" in found.stderr

@@ -1,0 +1,49 @@
+"""Several worker processes serving one listening socket, one emulator between them.
+
+The parent binds the socket, then forks the other workers before it starts any thread
+or event loop; each child builds its own emulator from the same settings, so every
+worker talks to the shared state store (Redis) on its own connection, and the kernel
+hands each new connection to whichever worker accepts it first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+__all__ = ["fork_workers", "stop_workers"]
+
+
+def fork_workers(count: int, serve_one: Callable[[], None]) -> list[int]:
+    """Start `count` child processes, each running `serve_one` until it returns."""
+    if sys.platform == "win32":  # pragma: no cover - no fork
+        raise OSError("--workers needs fork (Linux, macOS)")
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:  # the child: serve, then leave without the parent's cleanup
+            code = 0
+            try:
+                serve_one()
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    return children
+
+
+def stop_workers(children: list[int], timeout_signal: int = signal.SIGTERM) -> None:
+    """Ask each child to stop as Ctrl-C would, and reap it."""
+    for pid in children:
+        try:
+            os.kill(pid, timeout_signal)
+        except ProcessLookupError:
+            continue
+    for pid in children:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            continue
