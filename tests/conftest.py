@@ -41,7 +41,9 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["memory", "redis"])
+# The Redis runs double the provider suites: the full suite has them, the inner loop
+# (`-m "not slow"`) keeps to the memory store.
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
 def store(request: pytest.FixtureRequest) -> Iterator[State | None]:
     """Where the emulator keeps its state: None is this process (the default)."""
     if request.param == "memory":

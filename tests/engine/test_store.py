@@ -123,6 +123,7 @@ def _race(url: str, namespace: str, worker: int, results: multiprocessing.Queue[
     results.put((len(placed), settled))
 
 
+@pytest.mark.slow  # processes or servers of their own, on Redis
 def test_processes_racing_on_one_account_hold_and_settle_exactly(redis_url: str) -> None:
     from mockserver.engine.store_redis import RedisBilling, connect
 
@@ -228,6 +229,7 @@ def test_numbers_are_handed_out_once(state: State) -> None:
     assert state.numbers.next("ids") == 1
 
 
+@pytest.mark.slow  # processes or servers of their own, on Redis
 def test_two_emulators_on_one_redis_are_one_emulator(redis_url: str) -> None:
     """Two servers (as two processes would be) sharing one state: submit at one, read at
     the other; one charge; ids that never collide, reproducible from the seed."""
@@ -313,6 +315,7 @@ def _claim_rule(
     results.put(won)
 
 
+@pytest.mark.slow  # processes or servers of their own, on Redis
 def test_a_times_3_rule_fires_exactly_3_times_across_processes(redis_url: str) -> None:
     from mockserver.engine.store_redis import RedisRules, connect
 
@@ -338,6 +341,7 @@ def test_a_times_3_rule_fires_exactly_3_times_across_processes(redis_url: str) -
 # -- the journal ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # processes or servers of their own, on Redis
 def test_a_shared_journal_numbers_entries_across_processes_and_keeps_the_latest(
     redis_url: str,
 ) -> None:
