@@ -73,6 +73,7 @@ class MockApp:
         self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
         self._admin = build_admin(self)
         self._on_shutdown = on_shutdown
+        self._sync_clock: Callable[[], None] | None = getattr(emulator.clock, "sync", None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -100,6 +101,8 @@ class MockApp:
         """Evict expired jobs and media on a timer, so an idle server forgets them too."""
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
+            if self._sync_clock is not None:
+                self._sync_clock()
             self.emulator.sweep()
 
     def base_urls(self, origin: str) -> dict[str, str]:
@@ -107,6 +110,8 @@ class MockApp:
         return {p: origin + s.contract.prefix for p, s in self.surfaces.items()}
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._sync_clock is not None:  # a clock other processes move (shared state)
+            self._sync_clock()
         self.emulator.webhooks.bind()
         host = _host(scope)
         root = scope.get("root_path", "")

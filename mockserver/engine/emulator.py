@@ -51,6 +51,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _T = TypeVar("_T")
 # Distinct shared costs and looks kept at most (a few dozen in practice).
 _SHARED_LIMIT = 4096
+# Emulator seconds between sweeps of a shared store by one process.
+SHARED_SWEEP = 0.25
 
 
 def owned(method: F) -> F:
@@ -138,6 +140,7 @@ class Emulator:
         self._epoch = 0 if shared else getattr(self, "_epoch", -1) + 1
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
+        self._swept_at = float("-inf")
         self._waiting_hooks.clear()
         self.journal = Journal(settings.journal_size, shared=state.journal)
         self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
@@ -466,6 +469,12 @@ class Emulator:
         self.bank.settle_due(self.clock.now(), self.jobs.held)
 
     def _sweep(self, now: float) -> None:
+        if self._state is not None and self._state.shared:
+            # Two round trips to the shared store: at most every SHARED_SWEEP seconds
+            # (reads settle their own job, and records past retention read as gone).
+            if now - self._swept_at < SHARED_SWEEP:
+                return
+            self._swept_at = now
         self.bank.settle_due(now, self.jobs.held)
         for job in self.jobs.sweep(now):
             self._waiting_hooks.pop(job.id, None)

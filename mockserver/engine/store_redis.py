@@ -248,7 +248,8 @@ def open_state(url: str, namespace: str = "grok-mock") -> tuple[State, RedisCloc
 
 class RedisClock(SystemClock):
     """Wall time plus an offset kept in Redis: a move made through any process is the
-    time in every process at once (each reading asks Redis: one round trip)."""
+    time in every process from its next request on. The server calls `sync` as each
+    request begins (one round trip); readings within the request use that offset."""
 
     # Other processes move it without telling this one: whoever waits for a time on it
     # looks again at least this often (real seconds).
@@ -258,20 +259,19 @@ class RedisClock(SystemClock):
         super().__init__()
         self._redis = client
         self._key = f"{namespace}:clock:offset"
+        self.sync()
 
-    @property
-    def offset(self) -> float:
-        return float(self._redis.get(self._key) or 0.0)
-
-    def now(self) -> float:
-        return time.time() + self.offset
+    def sync(self) -> None:
+        """Take the offset other processes may have moved."""
+        self._offset = float(self._redis.get(self._key) or 0.0)
 
     def reset(self) -> None:
         self._redis.delete(self._key)
+        self._offset = 0.0
         self._moved()
 
     def advance(self, seconds: float) -> None:
-        self._redis.incrbyfloat(self._key, check_step(seconds))
+        self._offset = float(self._redis.incrbyfloat(self._key, check_step(seconds)))
         self._moved()
 
     def __repr__(self) -> str:
