@@ -10,20 +10,25 @@ Every request to a provider surface is journaled.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.admin import build_admin
 from mockserver.admin_policy import AdminPolicy
+from mockserver.call import webhook_render
 from mockserver.engine import Emulator, JournalEntry
 from mockserver.engine.journal import redact_headers
+from mockserver.engine.webhooks import Render
 from mockserver.faults import ENTRY, TRANSPORT, transport_of
 from mockserver.outbound import HttpOutbound
 from mockserver.providers import SURFACES
 from mockserver.responses import json_response
 from mockserver.surface import Surface
+from mockserver.view import View
 
 # Real seconds a shutting-down server gives webhooks that are due to go out.
 DRAIN_SECONDS = 0.5
@@ -74,6 +79,21 @@ class MockApp:
         self._admin = build_admin(self)
         self._on_shutdown = on_shutdown
         self._sync_clock: Callable[[], None] | None = getattr(emulator.clock, "sync", None)
+        emulator.revive_webhook = self._revive_webhook
+
+    def _revive_webhook(self, spec: dict[str, Any]) -> Render | None:
+        """The render of a webhook another process made: its provider's body function
+        (only ever one of ours), under the base URL its job was submitted at."""
+        module, _, name = str(spec.get("body", "")).partition(":")
+        surface = self.surfaces.get(str(spec.get("provider")))
+        if surface is None or not module.startswith("mockserver.providers."):
+            return None
+        body = getattr(importlib.import_module(module), name, None)
+        if body is None:
+            return None
+        contract = self.emulator.contracts[surface.contract.provider]
+        view = View(self.emulator, contract, str(spec.get("base_url", "")))
+        return webhook_render(view, str(spec["job_id"]), body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -49,12 +49,27 @@ from mockserver.engine.journal import (
     masked,
     trace_id,
 )
+from mockserver.engine.outbound import OutboundFailed
 from mockserver.engine.scenarios import RequestFacts
+from mockserver.engine.webhooks import Render
 from mockserver.faults import AFTER_HANDLING
 from mockserver.view import View
 
 # A webhook's body and headers for a job in a phase, rendered when the delivery is due.
 WebhookBody = Callable[[View, Job, int, float], Awaitable[tuple[Any, dict[str, str]]]]
+
+
+def webhook_render(view: View, job_id: str, body: WebhookBody) -> Render:
+    """A webhook's render: the job as its store holds it when the delivery goes out."""
+
+    async def render(now: float) -> tuple[Any, dict[str, str]]:
+        job = view.emulator.held_job(job_id)
+        if job is None:
+            raise OutboundFailed(f"the record of job {job_id} is gone (past its retention)")
+        return await body(view, job, view.emulator.observe(job, count_read=False), now)
+
+    return render
+
 
 # How an unknown request field is named in X-Mock-Warning (adapter checks look for it).
 UNKNOWN_FIELDS = "ignored unknown parameter(s)"
@@ -280,14 +295,11 @@ class Call(View):
 
     def attach_webhook(self, job: Job, url: str, body: WebhookBody) -> None:
         """POST `body(view, job, phase, now)` to `url` once the job ends (retried if it
-        must); rendered then, under this request's base URL."""
+        must); rendered then, under this request's base URL. Another process sharing the
+        state rebuilds the render from the base URL and the body's name."""
         view = View(self.emulator, self.contract, self.base_url)
-
-        async def render(now: float) -> tuple[Any, dict[str, str]]:
-            current = view.emulator.fresh(job)
-            return await body(view, current, view.emulator.observe(current, count_read=False), now)
-
-        self.emulator.attach_webhook(job, url, render)
+        revival = {"base_url": self.base_url, "body": f"{body.__module__}:{body.__qualname__}"}
+        self.emulator.attach_webhook(job, url, webhook_render(view, job.id, body), revival)
 
     def read(self) -> tuple[Job, int]:
         """What every read does first: who asks, which scenario it plays, and the job

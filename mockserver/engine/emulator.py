@@ -45,7 +45,7 @@ from mockserver.engine.settings import (
 )
 from mockserver.engine.store import Jobs, State, memory_state
 from mockserver.engine.texts import Texts
-from mockserver.engine.webhooks import Delivery, Render, Webhooks
+from mockserver.engine.webhooks import Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
 _T = TypeVar("_T")
@@ -86,9 +86,8 @@ class Emulator:
             state, shared_clock = open_state(settings.state, settings.state_namespace)
             clock = clock or shared_clock
         self._state = state
-        # Deliveries of jobs that end when a read sees them, for a shared state: the job
-        # a read loads is a fresh copy that cannot carry this process's delivery.
-        self._waiting_hooks: dict[str, Delivery] = {}
+        # Rebuilds the render of a webhook another process made (the server layer sets it).
+        self.revive_webhook: Callable[[dict[str, Any]], Render | None] | None = None
         self.lock = threading.RLock()
         self.clock: Clock = clock or SystemClock()
         # The way out for webhooks and input images; the server layer provides it.
@@ -141,7 +140,6 @@ class Emulator:
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
         self._swept_at = float("-inf")
-        self._waiting_hooks.clear()
         self.journal = Journal(settings.journal_size, shared=state.journal)
         self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
         self.rules = self.director.rules
@@ -158,6 +156,8 @@ class Emulator:
             outbound=lambda: self.outbound,
             allowed_hosts=settings.allowed_hosts,
             policy=settings.webhook_policy(),
+            shared=state.hooks,
+            revive=lambda spec: self.revive_webhook(spec) if self.revive_webhook else None,
         )
         if self._webhook_loop is not None:
             self.webhooks.home(self._webhook_loop)
@@ -409,6 +409,11 @@ class Emulator:
         return self.jobs.get(job_id, self.clock.now())
 
     @owned
+    def held_job(self, job_id: str) -> Job | None:
+        """The job while its record is held, past retention or not (a webhook's render)."""
+        return self.jobs.held(job_id)
+
+    @owned
     def fresh(self, job: Job) -> Job:
         """The job as its store holds it now: a copy kept across awaits (a webhook's)
         may be behind what reads in other processes have seen since."""
@@ -432,9 +437,7 @@ class Emulator:
         if not job.is_terminal(phase):
             return phase
         if self.bank.settle(job, True):
-            delivery = job.webhook or self._waiting_hooks.pop(job.id, None)
-            if delivery is not None:
-                self.webhooks.schedule(delivery, self.clock.now())
+            self.webhooks.job_ended(job.id, job.webhook, self.clock.now())
         elif not job.settled:  # settled through another copy (another process, a sweep)
             kept = self.jobs.held(job.id)
             if kept is not None:
@@ -442,14 +445,15 @@ class Emulator:
         return phase
 
     @owned
-    def attach_webhook(self, job: Job, url: str, render: Render) -> None:
-        """POST `render`'s body to `url` once the job ends (and retry if it must)."""
-        job.webhook = self.webhooks.create(job.provider, job.id, url, render)
+    def attach_webhook(
+        self, job: Job, url: str, render: Render, revival: Mapping[str, str] | None = None
+    ) -> None:
+        """POST `render`'s body to `url` once the job ends (and retry if it must);
+        `revival` tells another process sharing the state how to render it."""
+        job.webhook = self.webhooks.create(job.provider, job.id, url, render, revival)
         duration = job.timeline.duration
         if duration is not None:
             self.webhooks.schedule(job.webhook, job.created_at + duration)
-        elif self._state is not None and self._state.shared:
-            self._waiting_hooks[job.id] = job.webhook
 
     async def wait_sync(self, job: Job) -> int:
         """Let a synchronous call take its job's time; a job that never ends times out."""
@@ -477,7 +481,6 @@ class Emulator:
             self._swept_at = now
         self.bank.settle_due(now, self.jobs.held)
         for job in self.jobs.sweep(now):
-            self._waiting_hooks.pop(job.id, None)
             if not job.settled:
                 self.bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
 

@@ -16,8 +16,8 @@ Behind the seam so far:
   seed and a number no other process draws.
 - rules: queued scenario rules, each of whose `times` is claimed by one request at a
   time (and given back by a request that does not play it).
-- the journal: a capped log every process appends to, numbered across them.
-Webhook schedules follow.
+- the journal: a capped log every process appends to, numbered across them;
+- webhook schedules: deliveries any process sends, each attempt under a lease.
 
 Amounts are Decimals here; a store may keep them as integers of 10^-6 (six
 decimals, the precision providers print).
@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from mockserver.engine.accounts import Account
 from mockserver.engine.jobs import Job, JobStore
@@ -40,6 +40,7 @@ from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
 __all__ = [
     "Billing",
     "HoldResult",
+    "HookSchedule",
     "Jobs",
     "MemoryBilling",
     "Numbers",
@@ -282,6 +283,45 @@ class Rules(Protocol):
     def __len__(self) -> int: ...
 
 
+class HookSchedule(Protocol):
+    """Webhook deliveries every process can send: what each is, when it is due, and a
+    lease (in real time) so that each attempt is made by one process; a lease that
+    runs out (its process died) makes the delivery due again for the others."""
+
+    def number(self) -> int:
+        """A delivery number no other process gets."""
+        ...
+
+    def save(self, delivery_id: str, spec: Mapping[str, Any]) -> None:
+        """Keep what the delivery is: provider, job, URL and how to render its body."""
+        ...
+
+    def spec(self, delivery_id: str) -> dict[str, Any] | None: ...
+
+    def for_job(self, job_id: str) -> str | None:
+        """The delivery waiting for the job to end, if any."""
+        ...
+
+    def schedule(self, delivery_id: str, due_at: float) -> None:
+        """Due at `due_at` on the emulator clock (and no longer leased)."""
+        ...
+
+    def lease(self, now: float, count: int, seconds: float) -> list[str]:
+        """Up to `count` deliveries due by `now` that nobody holds, each held by this
+        caller for `seconds` of real time."""
+        ...
+
+    def record(self, delivery_id: str, attempts: list[dict[str, Any]], state: str) -> None:
+        """Keep the attempts so far; a settled delivery leaves the schedule."""
+        ...
+
+    def counts(self, now: float) -> tuple[int, int]:
+        """(scheduled for later, due now)."""
+        ...
+
+    def clear(self) -> None: ...
+
+
 class Numbers(Protocol):
     """Named sequences 1, 2, 3...: each number is drawn once, by one caller."""
 
@@ -301,6 +341,8 @@ class State:
     numbers: Numbers | None = None
     # The journal's entries, when other processes journal into it too.
     journal: SharedLog | None = None
+    # Webhook deliveries any process may send (None: this process sends its own).
+    hooks: HookSchedule | None = None
     # Whether other processes share it.
     shared: bool = False
     # What media URLs are signed with, the same in every process sharing the state.
@@ -318,6 +360,8 @@ class State:
         self.rules.clear()
         if self.journal is not None:
             self.journal.clear()
+        if self.hooks is not None:
+            self.hooks.clear()
         if self.numbers is not None:
             self.numbers.clear()
 

@@ -22,14 +22,17 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from mockserver.engine.clock import Clock
 from mockserver.engine.journal import Journal, JournalEntry, bounded
 from mockserver.engine.outbound import Outbound, OutboundFailed, OutboundRefused
+
+if TYPE_CHECKING:
+    from mockserver.engine.store import HookSchedule
 
 Render = Callable[[float], Awaitable[tuple[Any, dict[str, str]]]]
 State = Literal["waiting", "due", "delivered", "failed", "refused", "dropped"]
@@ -88,8 +91,16 @@ class Webhooks:
         outbound: Callable[[], Outbound | None],
         allowed_hosts: tuple[str, ...] = (),
         policy: WebhookPolicy | None = None,
+        shared: HookSchedule | None = None,
+        revive: Callable[[dict[str, Any]], Render | None] | None = None,
     ) -> None:
+        """`shared`: a schedule other processes send from too (deliveries made elsewhere
+        come back to life through `revive`, which rebuilds their render)."""
         self.clock = clock
+        self._shared = shared
+        self._revive = revive
+        # With a shared schedule: the deliveries this process made or revived, by id.
+        self._known: dict[str, Delivery] = {}
         self.journal = journal
         self.allowed_hosts = allowed_hosts
         self.policy = policy or WebhookPolicy()
@@ -113,8 +124,22 @@ class Webhooks:
 
     # -- scheduling (any thread) -------------------------------------------
 
-    def create(self, provider: str, job_id: str, url: str, render: Render) -> Delivery:
-        delivery = Delivery(f"hook-{next(self._ids)}", provider, job_id, url, render)
+    def create(
+        self,
+        provider: str,
+        job_id: str,
+        url: str,
+        render: Render,
+        revival: Mapping[str, str] | None = None,
+    ) -> Delivery:
+        """A delivery for the job; `revival` says how another process rebuilds `render`."""
+        shared = self._shared
+        number = shared.number() if shared is not None else next(self._ids)
+        delivery = Delivery(f"hook-{number}", provider, job_id, url, render)
+        if shared is not None:
+            spec = {"provider": provider, "job_id": job_id, "url": url, **(revival or {})}
+            shared.save(delivery.id, spec)
+            self._known[delivery.id] = delivery
         with self._lock:
             self._deliveries.append(delivery)
         return delivery
@@ -125,8 +150,24 @@ class Webhooks:
             if delivery.state != "waiting" or self._closed:
                 return
             delivery.state, delivery.due_at = "due", due_at
-            heapq.heappush(self._due, (due_at, next(self._order), delivery))
+            if self._shared is not None:
+                self._shared.schedule(delivery.id, due_at)
+            else:
+                heapq.heappush(self._due, (due_at, next(self._order), delivery))
         self.notify()
+
+    def job_ended(self, job_id: str, delivery: Delivery | None, now: float) -> None:
+        """A read saw the job end: its delivery is due (with a shared schedule, whichever
+        process made it)."""
+        if delivery is None and self._shared is not None:
+            found = self._shared.for_job(job_id)
+            delivery = self._known.get(found) if found is not None else None
+            if found is not None and delivery is None:
+                self._shared.schedule(found, now)
+                self.notify()
+                return
+        if delivery is not None:
+            self.schedule(delivery, now)
 
     def notify(self) -> None:
         """Something may be due now: wake the runner."""
@@ -199,12 +240,22 @@ class Webhooks:
     @property
     def pending(self) -> int:
         """Deliveries scheduled or queued and not yet attempted (or waiting for a retry)."""
+        if self._shared is not None:
+            return sum(self._shared.counts(self.clock.now()))
         with self._lock:
             queue = self._queue
             return len(self._due) + (queue.qsize() if queue is not None else 0)
 
     def queue(self) -> dict[str, int]:
         """Where the unsettled deliveries are: on the clock, waiting a worker, being sent."""
+        if self._shared is not None:
+            later, due = self._shared.counts(self.clock.now())
+            return {
+                "scheduled": later,
+                "due": max(0, due - self._in_flight),
+                "in_flight": self._in_flight,
+                "workers": self.policy.concurrency,
+            }
         with self._lock:
             now = self.clock.now()
             later = sum(1 for due_at, _, _ in self._due if due_at > now)
@@ -255,9 +306,11 @@ class Webhooks:
             queue = self._queue
         assert queue is not None
         delivered = self._delivered
-        # The workers send what is due now, without retries (closed), then stop.
-        for delivery in self._pop_due():
-            queue.put_nowait((delivery, False))
+        # The workers send what is due now, without retries (closed), then stop; with a
+        # shared schedule what this process holds is left to the others (nothing dropped).
+        if self._shared is None:
+            for delivery in self._pop_due():
+                queue.put_nowait((delivery, False))
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(queue.join(), seconds)
         with self._lock:
@@ -268,6 +321,11 @@ class Webhooks:
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        if self._shared is not None:
+            for delivery in left:
+                if delivery.state == "due":  # leased here: due again for the others now
+                    self._shared.schedule(delivery.id, delivery.due_at or self.clock.now())
+            return self._delivered - delivered, 0
         for delivery in left:
             record = _record(len(delivery.attempts) + 1, self.clock.now())
             record["error"] = "dropped: the emulator shut down before it could be sent"
@@ -291,7 +349,9 @@ class Webhooks:
             delivery, retry = await queue.get()
             self._in_flight += 1
             try:
-                await self._send(delivery, retry and not self._closed)
+                # Closed (shutting down): no retries, unless other processes share the
+                # schedule and will make them.
+                await self._send(delivery, retry and (not self._closed or bool(self._shared)))
             except asyncio.CancelledError:
                 # Stopped mid-attempt (a reset, or another loop took over): the delivery
                 # is not lost, it is due again wherever the emulator is served next.
@@ -300,6 +360,8 @@ class Webhooks:
             finally:
                 self._in_flight -= 1
                 queue.task_done()
+                if self._shared is not None and self._wake is not None:
+                    self._wake.set()  # room for more of the shared schedule
 
     def _requeue(self, delivery: Delivery) -> None:
         with self._lock:
@@ -310,14 +372,47 @@ class Webhooks:
 
     def _pop_due(self) -> list[Delivery]:
         now = self.clock.now()
+        if self._shared is not None:
+            return self._lease_due(now)
         ready = []
         with self._lock:
             while self._due and self._due[0][0] <= now:
                 ready.append(heapq.heappop(self._due)[2])
         return ready
 
+    def _lease_due(self, now: float) -> list[Delivery]:
+        """Due deliveries from the shared schedule, as many as the workers have room for,
+        each leased to this process for longer than its attempt may take."""
+        assert self._shared is not None
+        queue = self._queue
+        room = 2 * self.policy.concurrency - self._in_flight - (queue.qsize() if queue else 0)
+        seconds = 2 * self.policy.timeout + 5
+        ready = []
+        for delivery_id in self._shared.lease(now, room, seconds):
+            delivery = self._known.get(delivery_id) or self._revived(delivery_id)
+            if delivery is not None:
+                delivery.state = "due"
+                ready.append(delivery)
+        return ready
+
+    def _revived(self, delivery_id: str) -> Delivery | None:
+        """A delivery another process made (and maybe attempted), rebuilt here."""
+        assert self._shared is not None
+        spec = self._shared.spec(delivery_id)
+        render = self._revive(spec) if spec is not None and self._revive is not None else None
+        if spec is None or render is None:
+            return None
+        delivery = Delivery(delivery_id, spec["provider"], spec["job_id"], spec["url"], render)
+        delivery.attempts = list(spec.get("attempts", []))
+        self._known[delivery_id] = delivery
+        with self._lock:
+            self._deliveries.append(delivery)
+        return delivery
+
     def _real_wait(self) -> float | None:
         """Real seconds until the next delivery on a wall clock; None waits for a nudge."""
+        if self._shared is not None and self.clock.realtime:
+            return float(getattr(self.clock, "recheck", 1.0))  # others schedule too
         with self._lock:
             if not self._due or not self.clock.realtime:
                 return None
@@ -387,6 +482,10 @@ class Webhooks:
             delivery.attempts.append(record)
             delivery.state = state
             self._settled.notify_all()
+        if self._shared is not None:
+            self._shared.record(delivery.id, delivery.attempts, state)
+            if state in SETTLED:
+                self._known.pop(delivery.id, None)
 
 
 def _record(number: int, at: float) -> dict[str, Any]:

@@ -4,12 +4,14 @@ across a kill -9 and a restart."""
 from __future__ import annotations
 
 import signal
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from pytest_plugin.receiver import WebhookReceiver
 from tests.test_cli import serve
 
 pytestmark = pytest.mark.slow
@@ -155,3 +157,46 @@ def test_workers_need_a_shared_state() -> None:
     )
     assert found.returncode == 2
     assert "--workers needs the state shared between the workers" in found.stderr
+
+
+PIXAZO_MODEL = "grok-imagine-pro-text-to-image-quality"
+PIXAZO = f"/pixazo/{PIXAZO_MODEL}/v1/{PIXAZO_MODEL}-request"
+
+
+def _pixazo(origin: str, hook: str, **headers: str) -> dict[str, str]:
+    answer = httpx.post(
+        origin + PIXAZO,
+        json={"prompt": "a lighthouse"},
+        headers={"Ocp-Apim-Subscription-Key": "k", "X-Webhook-URL": hook, **headers},
+    )
+    assert answer.status_code == 202, answer.text
+    return dict(answer.json())
+
+
+def test_a_webhook_goes_out_once_whichever_process_sees_the_end(redis_url: str) -> None:
+    state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
+    with WebhookReceiver() as receiver, serve(*state) as a, serve(*state) as b:
+        job = _pixazo(a.origin, receiver.url, **{"X-Mock-Profile": "polls"})
+        polling = job["polling_url"].replace(a.origin, b.origin)
+        for _ in range(4):  # read at b until the job ends there
+            status = httpx.get(polling, headers={"Ocp-Apim-Subscription-Key": "k"}).json()
+        assert status["status"] == "COMPLETED"
+        (delivery,) = receiver.wait(1)
+        assert delivery.json["request_id"] == job["request_id"]
+        time.sleep(1.5)  # both runners looked again: still exactly one
+        assert len(receiver.attempts) == 1
+
+
+def test_pending_webhooks_survive_a_killed_process(redis_url: str) -> None:
+    state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
+    with WebhookReceiver() as receiver:
+        with serve(*state, "--profile", "realistic") as a:
+            jobs = [_pixazo(a.origin, receiver.url)["request_id"] for _ in range(3)]
+            a.process.send_signal(signal.SIGKILL)
+            a.process.wait(10)
+        assert receiver.attempts == []  # nothing was due yet
+        with serve(*state) as again:
+            httpx.post(f"{again.origin}/__mock/clock/advance", json={"seconds": 3600})
+            received = receiver.wait(3, timeout=15)
+        assert sorted(r.json["request_id"] for r in received) == sorted(jobs)
+        assert len(receiver.attempts) == 3  # each exactly once
