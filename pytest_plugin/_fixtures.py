@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.util
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,6 +52,10 @@ def options(request: pytest.FixtureRequest) -> Options:
         providers = [providers]
     given["seed"] = 0 if seed is None else seed
     given["profile"] = profile or "instant"
+    state = given.setdefault("state", config.getoption("grok_mock_state"))
+    if state is not None and "state_namespace" not in given:
+        # One test's jobs, accounts and rules never meet another's in a shared Redis.
+        given["state_namespace"] = f"grok-mock-test-{uuid.uuid4().hex}"
     if providers is not None:
         given["providers"] = tuple(providers)
     try:

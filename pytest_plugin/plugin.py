@@ -36,6 +36,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed for every grok_mock emulator (ids, timings, images); a marker's wins",
     )
     group.addoption(
+        "--grok-mock-state",
+        default=None,
+        metavar="URL",
+        help="keep every grok_mock emulator's state in this Redis (redis://HOST:PORT/DB), "
+        "each test under a namespace of its own; a marker's state= wins",
+    )
+    group.addoption(
         "--grok-mock-profile",
         choices=_PROFILES,
         default=None,
@@ -79,6 +86,8 @@ def _grok_mock_emulator(request: pytest.FixtureRequest) -> Iterator[tuple[Emulat
     emulator, chosen = make_emulator(request)
     yield emulator, chosen
     emulator.webhooks.close()
+    if emulator.settings.state is not None:  # the test's own namespace: leave nothing behind
+        emulator.discard_state()
 
 
 @pytest.fixture

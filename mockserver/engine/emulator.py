@@ -409,6 +409,13 @@ class Emulator:
         return self.jobs.get(job_id, self.clock.now())
 
     @owned
+    def discard_state(self) -> None:
+        """Remove the state from a shared store altogether (a test's own namespace)."""
+        if self._state is not None and self._state.discard is not None:
+            self.webhooks.close()
+            self._state.discard()
+
+    @owned
     def held_job(self, job_id: str) -> Job | None:
         """The job while its record is held, past retention or not (a webhook's render)."""
         return self.jobs.held(job_id)

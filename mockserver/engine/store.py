@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -347,6 +347,8 @@ class State:
     shared: bool = False
     # What media URLs are signed with, the same in every process sharing the state.
     media_secret: bytes | None = None
+    # Removes every trace of the state from its store (a test's own namespace, at its end).
+    discard: Callable[[], None] | None = None
 
     def first_setup(self) -> bool:
         """Whether this is the first emulator to set the state up since it was new or

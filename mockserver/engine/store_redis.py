@@ -293,7 +293,14 @@ def redis_state(client: redis.Redis, namespace: str = "grok-mock") -> State:
         hooks=RedisHooks(client, namespace),
         shared=True,
         media_secret=secret,
+        discard=lambda: _drop(client, namespace),
     )
+
+
+def _drop(client: redis.Redis, namespace: str) -> None:
+    names = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+    if names:
+        client.delete(*names)
 
 
 class RedisNumbers:

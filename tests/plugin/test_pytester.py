@@ -166,3 +166,35 @@ def test_the_fixture_tests_themselves_pass_under_xdist() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout
+
+
+STATE_TESTS = """
+import httpx
+
+def _submit(server):
+    answer = httpx.post(server.url("segmind") + "/v2/grok-imagine-image",
+                        json={"prompt": "x"}, headers={"x-api-key": "k"})
+    return answer.json()["request_id"]
+
+def test_one(grok_mock_server):
+    assert grok_mock_server.emulator.settings.state_namespace.startswith("grok-mock-test-")
+    first = _submit(grok_mock_server)
+    assert len(grok_mock_server.emulator.jobs) == 1
+    assert grok_mock_server.emulator.job(first) is not None
+
+def test_two(grok_mock_server):
+    _submit(grok_mock_server)
+    assert len(grok_mock_server.emulator.jobs) == 1  # not the other test's
+"""
+
+
+@pytest.mark.slow
+def test_the_live_fixture_keeps_its_state_in_redis_per_test(
+    pytester: pytest.Pytester, redis_url: str
+) -> None:
+    import redis
+
+    pytester.makepyfile(STATE_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--grok-mock-state", redis_url)
+    result.assert_outcomes(passed=2)
+    assert redis.Redis.from_url(redis_url).keys("grok-mock-test-*") == []
