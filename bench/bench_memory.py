@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -45,9 +46,11 @@ def rss_mb(pid: int) -> float:
 class Sink:
     """A loopback receiver that reads each webhook whole, counts it, and forgets it."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_ids: bool = False) -> None:
         self.count = 0
         self.bytes = 0
+        # With keep_ids: how many times each job's webhook (its request_id) arrived.
+        self.ids: Counter[str] | None = Counter() if keep_ids else None
         self.loop = asyncio.new_event_loop()
         self.port = free_port()
         ready = threading.Event()
@@ -71,6 +74,8 @@ class Sink:
         body = await reader.readexactly(length)
         self.count += 1
         self.bytes += length
+        if self.ids is not None:
+            self.ids[str(json.loads(body).get("request_id"))] += 1
         del body
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
         await writer.drain()

@@ -124,18 +124,23 @@ def serve(
     half a second, and what is still pending is journaled as dropped and counted.
     """
 
+    children: list[int] = []
+
     def stopped(sent: int, dropped: int) -> None:
         if sent or dropped:
             announce(
                 f"grok-imagine-mock: shutting down; {sent} due webhook(s) sent, "
                 f"{dropped} pending dropped (journaled)"
             )
+        # Here, not after run(): uvicorn re-raises the stopping signal once it has shut
+        # down, and this process ends there, with its workers still running.
+        stop_workers(children)
 
     policy = admin_policy(emulator, host)
     app = MockApp(emulator, admin=policy, on_shutdown=stopped)
     sock = bind(host, port)
     origin = origin_of(sock)
-    children = _other_workers(workers, emulator, policy, sock, log_level, access_log)
+    children += _other_workers(workers, emulator, policy, sock, log_level, access_log)
     announce(f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})")
     for provider, url in app.base_urls(origin).items():
         hosts = ", ".join(emulator.contracts[provider].hosts)

@@ -35,14 +35,16 @@ def fork_workers(count: int, serve_one: Callable[[], None]) -> list[int]:
     return children
 
 
-def stop_workers(children: list[int], timeout_signal: int = signal.SIGTERM) -> None:
-    """Ask each child to stop as Ctrl-C would, and reap it."""
-    for pid in children:
+def stop_workers(children: list[int], how: int = signal.SIGTERM) -> None:
+    """Ask each child to stop as Ctrl-C would, and reap it (once: the list empties)."""
+    stopping = list(children)
+    children.clear()
+    for pid in stopping:
         try:
-            os.kill(pid, timeout_signal)
+            os.kill(pid, how)
         except ProcessLookupError:
             continue
-    for pid in children:
+    for pid in stopping:
         try:
             os.waitpid(pid, 0)
         except ChildProcessError:

@@ -3,10 +3,12 @@ across a kill -9 and a restart."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -200,3 +202,24 @@ def test_pending_webhooks_survive_a_killed_process(redis_url: str) -> None:
             received = receiver.wait(3, timeout=15)
         assert sorted(r.json["request_id"] for r in received) == sorted(jobs)
         assert len(receiver.attempts) == 3  # each exactly once
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_server_stops_its_workers(redis_url: str, how: int) -> None:
+    state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
+    with serve(*state, "--workers", "3") as a:
+        workers = _children(a.process.pid)
+        assert len(workers) == 2
+        a.process.send_signal(how)
+        a.process.wait(10)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # stopped and reaped
