@@ -78,7 +78,7 @@ class MockApp:
         self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
         self._admin = build_admin(self)
         self._on_shutdown = on_shutdown
-        self._sync_clock: Callable[[], None] | None = getattr(emulator.clock, "sync", None)
+        self._sync: Callable[[], None] | None = emulator.sync if emulator.shared else None
         emulator.revive_webhook = self._revive_webhook
 
     def _revive_webhook(self, spec: dict[str, Any]) -> Render | None:
@@ -121,8 +121,8 @@ class MockApp:
         """Evict expired jobs and media on a timer, so an idle server forgets them too."""
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            if self._sync_clock is not None:
-                self._sync_clock()
+            if self._sync is not None:
+                self._sync()
             self.emulator.sweep()
 
     def base_urls(self, origin: str) -> dict[str, str]:
@@ -130,8 +130,8 @@ class MockApp:
         return {p: origin + s.contract.prefix for p, s in self.surfaces.items()}
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._sync_clock is not None:  # a clock other processes move (shared state)
-            self._sync_clock()
+        if self._sync is not None:  # other processes change the state too
+            self._sync()
         self.emulator.webhooks.bind()
         host = _host(scope)
         root = scope.get("root_path", "")

@@ -15,6 +15,7 @@ own; locks are only taken in the order emulator, webhooks, journal.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import secrets
 import threading
@@ -163,9 +164,13 @@ class Emulator:
             self.webhooks.home(self._webhook_loop)
         self.director.set_chaos(settings.chaos)
         self.director.set_latency(settings.latency)
+        self._tuned_version = 0
         if state.first_setup():  # a store others share already has the file's rules
             for rule in settings.rules:
                 self.director.queue(**rule)
+            self._publish_tuned()
+        else:
+            self.sync()
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
@@ -188,9 +193,45 @@ class Emulator:
         self.clock.reset()
         self._configure(settings)
 
+    @owned
     def set_profile(self, profile: str) -> None:
         """The profile new jobs follow; jobs already submitted keep theirs."""
         self.profile = self._checked_profile(profile)
+        self._publish_tuned()
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share this emulator's state."""
+        return self._state is not None and self._state.shared
+
+    def sync(self) -> None:
+        """Take what other processes changed since the last request: the clock's offset
+        and the tuned tables (a shared state only; a request begins with this)."""
+        clock_sync = getattr(self.clock, "sync", None)
+        if clock_sync is not None:
+            clock_sync()
+        tunables = self._state.tunables if self._state is not None else None
+        if tunables is None:
+            return
+        version, tuned = tunables.changed(self._tuned_version)
+        if tuned is not None:
+            with self.lock:
+                self.profile = self._checked_profile(tuned["profile"])
+                self.director.set_chaos(tuned["chaos"])
+                self.director.set_latency(tuned["latency"])
+        self._tuned_version = version
+
+    def _publish_tuned(self) -> None:
+        tunables = self._state.tunables if self._state is not None else None
+        if tunables is not None:
+            director = self.director
+            tunables.save(
+                {
+                    "profile": self.profile,
+                    "chaos": [e.to_dict() for e in director.chaos.entries],
+                    "latency": [dataclasses.asdict(e) for e in director.latency.entries],
+                }
+            )
 
     @staticmethod
     def _checked_profile(profile: str) -> str:
@@ -229,11 +270,13 @@ class Emulator:
     def set_chaos(self, entries: Iterable[ChaosEntry | Mapping[str, Any]]) -> None:
         """Replace the chaos table: each entry plays `scenario` with `probability`."""
         self.director.set_chaos(entries)
+        self._publish_tuned()
 
     @owned
     def set_latency(self, entries: Iterable[LatencyEntry | Mapping[str, Any]]) -> None:
         """Replace the latency table: the first entry matching a request delays it."""
         self.director.set_latency(entries)
+        self._publish_tuned()
 
     @owned
     def choose(self, facts: RequestFacts, *, header: str | None) -> Choice:

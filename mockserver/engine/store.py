@@ -17,7 +17,8 @@ Behind the seam so far:
 - rules: queued scenario rules, each of whose `times` is claimed by one request at a
   time (and given back by a request that does not play it).
 - the journal: a capped log every process appends to, numbered across them;
-- webhook schedules: deliveries any process sends, each attempt under a lease.
+- webhook schedules: deliveries any process sends, each attempt under a lease;
+- tunables: the profile, chaos and latency tables the admin API sets.
 
 Amounts are Decimals here; a store may keep them as integers of 10^-6 (six
 decimals, the precision providers print).
@@ -47,6 +48,7 @@ __all__ = [
     "Presets",
     "Rules",
     "State",
+    "Tunables",
     "memory_state",
 ]
 
@@ -322,6 +324,21 @@ class HookSchedule(Protocol):
     def clear(self) -> None: ...
 
 
+class Tunables(Protocol):
+    """What the admin API tunes for every later request: the profile, chaos and latency
+    tables. A process applies a change when it next syncs (as each request begins)."""
+
+    def save(self, tuned: Mapping[str, Any]) -> None:
+        """Keep the tables as they now are, for every process."""
+        ...
+
+    def changed(self, seen: int) -> tuple[int, dict[str, Any] | None]:
+        """(the version now, the tables if they changed since version `seen`)."""
+        ...
+
+    def clear(self) -> None: ...
+
+
 class Numbers(Protocol):
     """Named sequences 1, 2, 3...: each number is drawn once, by one caller."""
 
@@ -343,6 +360,8 @@ class State:
     journal: SharedLog | None = None
     # Webhook deliveries any process may send (None: this process sends its own).
     hooks: HookSchedule | None = None
+    # The profile, chaos and latency as tuned through any process.
+    tunables: Tunables | None = None
     # Whether other processes share it.
     shared: bool = False
     # What media URLs are signed with, the same in every process sharing the state.
@@ -364,6 +383,8 @@ class State:
             self.journal.clear()
         if self.hooks is not None:
             self.hooks.clear()
+        if self.tunables is not None:
+            self.tunables.clear()
         if self.numbers is not None:
             self.numbers.clear()
 

@@ -43,6 +43,7 @@ __all__ = [
     "RedisLog",
     "RedisNumbers",
     "RedisRules",
+    "RedisTunables",
     "connect",
     "open_state",
     "redis_state",
@@ -291,6 +292,7 @@ def redis_state(client: redis.Redis, namespace: str = "grok-mock") -> State:
         RedisNumbers(client, namespace),
         journal=RedisLog(client, namespace),
         hooks=RedisHooks(client, namespace),
+        tunables=RedisTunables(client, namespace),
         shared=True,
         media_secret=secret,
         discard=lambda: _drop(client, namespace),
@@ -724,3 +726,28 @@ class RedisHooks:
         names = list(self._redis.scan_iter(match=self._hook + "*", count=1000))
         names += list(self._redis.scan_iter(match=self._held + "*", count=1000))
         self._redis.delete(self._due, self._byjob, self._next, *names)
+
+
+class RedisTunables:
+    """The tuned tables as one JSON value and a version; a process looks at the version
+    (one round trip, with the clock's offset) and reloads only when it moved."""
+
+    def __init__(self, client: redis.Redis, namespace: str = "grok-mock") -> None:
+        self._redis = client
+        self._key, self._version = f"{namespace}:tunables", f"{namespace}:tunables:version"
+
+    def save(self, tuned: Mapping[str, Any]) -> None:
+        with self._redis.pipeline() as pipe:
+            pipe.set(self._key, json.dumps(dict(tuned)))
+            pipe.incr(self._version)
+            pipe.execute()
+
+    def changed(self, seen: int) -> tuple[int, dict[str, Any] | None]:
+        version = int(self._redis.get(self._version) or 0)
+        if version == seen:
+            return version, None
+        raw = self._redis.get(self._key)
+        return version, json.loads(raw) if isinstance(raw, bytes) else None
+
+    def clear(self) -> None:
+        self._redis.delete(self._key, self._version)

@@ -358,3 +358,22 @@ def test_a_shared_journal_numbers_entries_across_processes_and_keeps_the_latest(
     assert len(second) == 3
     first.clear()
     assert len(second) == 0
+
+
+@pytest.mark.slow  # two emulators on Redis
+def test_tuning_through_one_emulator_reaches_the_other_at_its_next_sync(redis_url: str) -> None:
+    from mockserver.engine.store_redis import connect, redis_state
+
+    namespace = f"tuned-{uuid.uuid4().hex}"
+    first = Emulator(profile="polls", state=redis_state(connect(redis_url), namespace))
+    second = Emulator(profile="fast", state=redis_state(connect(redis_url), namespace))
+    assert second.profile == "polls"  # set up by the first
+    first.set_chaos([{"scenario": "server-error", "probability": 0.5, "provider": "segmind"}])
+    first.set_latency([{"kind": "fixed", "seconds": 0.25}])
+    first.set_profile("instant")
+    assert second.director.chaos.entries == ()  # not before its next request
+    second.sync()
+    assert second.profile == "instant"
+    assert [e.scenario for e in second.director.chaos.entries] == ["server-error"]
+    assert [e.seconds for e in second.director.latency.entries] == [0.25]
+    first.discard_state()

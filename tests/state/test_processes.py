@@ -21,9 +21,11 @@ pytestmark = pytest.mark.slow
 SEGMIND = {"x-api-key": "shared-key", "content-type": "application/json"}
 
 
-def _submit(origin: str) -> str:
+def _submit(origin: str, **headers: str) -> str:
     answer = httpx.post(
-        f"{origin}/segmind/v2/grok-imagine-image", json={"prompt": "a lighthouse"}, headers=SEGMIND
+        f"{origin}/segmind/v2/grok-imagine-image",
+        json={"prompt": "a lighthouse"},
+        headers={**SEGMIND, **headers},
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["request_id"])
@@ -41,21 +43,26 @@ def _account(origin: str) -> dict[str, str]:
 def test_two_processes_are_one_emulator(redis_url: str) -> None:
     state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
     with serve(*state, "--profile", "stuck") as a, serve(*state) as b:
-        jobs = [_submit(origin) for origin in (a.origin, b.origin, a.origin, b.origin)]
+        # One profile: the first process set it up (stuck), the second took it.
+        assert httpx.get(f"{b.origin}/__mock/profile").json()["profile"] == "stuck"
+        jobs = [_submit(origin) for origin in (a.origin, b.origin)]
+        jobs += [_submit(origin, **{"X-Mock-Profile": "fast"}) for origin in (a.origin, b.origin)]
         assert len(set(jobs)) == 4  # one id sequence for both
-        # The profile is still each process's own: a's jobs never end, b's take a second.
-        assert {_status(b.origin, job).json()["status"] for job in jobs[::2]} <= {
+        assert {_status(b.origin, job).json()["status"] for job in jobs[:2]} <= {
             "QUEUED",
             "PROCESSING",
         }
         # One clock: a minute passes through b, and a sees it at once.
         httpx.post(f"{b.origin}/__mock/clock/advance", json={"seconds": 60})
-        for job in jobs[1::2]:
+        for job in jobs[2:]:
             assert _status(a.origin, job).json()["status"] == "COMPLETED"
-        # One account: b's two finished jobs charged once each, a's two still held.
+        # One account: the two finished jobs charged once each, the stuck two still held.
         assert _account(a.origin) == _account(b.origin)
         account = _account(a.origin)
         assert (account["held"], account["spent"]) == ("0.04", "0.04")  # 0.02 per image
+        # One tuning: a profile set through a is b's from its next request.
+        httpx.put(f"{a.origin}/__mock/profile", json={"profile": "instant"})
+        assert _status(b.origin, _submit(b.origin)).json()["status"] == "COMPLETED"
 
 
 def test_a_killed_process_loses_nothing_and_a_restart_continues(redis_url: str) -> None:
