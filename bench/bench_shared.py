@@ -85,7 +85,11 @@ async def run(origins: list[str], sink: Sink, jobs: int) -> dict[str, float]:
         "failed (times=3 rule)": statuses.count("FAILED"),
         "completed": completed,
         "held": float(Decimal(account["held"])),
-        "spent per completed job": float(Decimal(account["spent"]) / max(completed, 1)),
+        # Pixazo bills FAILED jobs as well as COMPLETED ones (its page).
+        "spent": float(Decimal(account["spent"])),
+        "spent per billed job": float(
+            Decimal(account["spent"]) / max(completed + statuses.count("FAILED"), 1)
+        ),
         "webhooks received": sink.count,
         "jobs with a webhook": len(sink.ids),
         "duplicated webhooks": sum(n - 1 for n in sink.ids.values() if n > 1),

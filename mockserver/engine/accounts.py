@@ -26,7 +26,8 @@ def format_amount(amount: Decimal) -> str:
     return text or "0"
 
 
-_LIMIT_WINDOW = 3600.0
+# The window of per-hour limits.
+HOUR = 3600.0
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ class Account:
         self.created.append(now)
         while len(self.created) > limit:
             self.created.popleft()
-        self.created_within(now, _LIMIT_WINDOW)
+        self.created_within(now, HOUR)
 
     @property
     def available(self) -> Decimal:

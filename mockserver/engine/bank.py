@@ -18,7 +18,6 @@ from mockserver.engine.jobs import NOTHING, Job
 from mockserver.engine.settings import Settings, enforced_limits, to_amount
 from mockserver.engine.store import Billing, MemoryBilling
 
-_HOUR = 3600.0
 # Looks a job up by id (None once its record is gone).
 Finder = Callable[[str], Job | None]
 
@@ -135,6 +134,7 @@ class Bank:
             raise Refusal(
                 "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
             )
-        if per_hour is not None and account.created_within(now, _HOUR) >= per_hour:
+        created = self.billing.created(account.provider, account.key, now, per_hour)
+        if per_hour is not None and created >= per_hour:
             raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
         return per_hour

@@ -393,7 +393,7 @@ class Emulator:
         self.jobs.add(job)
         self.bank.opened(job)
         if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
-            account.note_created(now, per_hour)
+            self.bank.billing.note_created(job.id, provider, account.key, now, per_hour)
         return job
 
     def _plan(

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockserver.engine.accounts import Account
+from mockserver.engine.accounts import HOUR, Account
 from mockserver.engine.jobs import Job, JobStore
 from mockserver.engine.journal import SharedLog
 from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
@@ -104,6 +104,14 @@ class Billing(Protocol):
 
     def active(self, provider: str, key: str) -> int:
         """The account's jobs not settled yet."""
+        ...
+
+    def created(self, provider: str, key: str, now: float, limit: int | None) -> int:
+        """Jobs the account created in the hour before `now` (counted up to `limit`)."""
+        ...
+
+    def note_created(self, job_id: str, provider: str, key: str, now: float, limit: int) -> None:
+        """Count a creation against a per-hour limit of `limit`."""
         ...
 
     def open_jobs(self) -> int: ...
@@ -196,6 +204,15 @@ class MemoryBilling:
 
     def active(self, provider: str, key: str) -> int:
         return self._active[(provider, key)]
+
+    def created(self, provider: str, key: str, now: float, limit: int | None) -> int:
+        account = self._accounts.get((provider, key))
+        return 0 if account is None else account.created_within(now, HOUR)
+
+    def note_created(self, job_id: str, provider: str, key: str, now: float, limit: int) -> None:
+        account = self._accounts.get((provider, key))
+        if account is not None:
+            account.note_created(now, limit)
 
     def open_jobs(self) -> int:
         return len(self._open)

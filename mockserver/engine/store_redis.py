@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from mockserver.engine.accounts import Account
+from mockserver.engine.accounts import HOUR, Account
 from mockserver.engine.clock import SystemClock, check_step
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.jobs import Job, MediaPlan, Outcome
@@ -135,6 +135,7 @@ class RedisBilling:
         self._open = prefix + "open"
         self._ends = prefix + "ends"
         self._active = prefix + "active"
+        self._created = prefix + "created:"
         self._hold = client.register_script(_HOLD)
         self._settle = client.register_script(_SETTLE)
         self._due = client.register_script(_DUE)
@@ -218,6 +219,22 @@ class RedisBilling:
     def active(self, provider: str, key: str) -> int:
         return int(self._redis.hget(self._active, f"{provider}{_SEP}{key}") or 0)
 
+    def created(self, provider: str, key: str, now: float, limit: int | None) -> int:
+        if limit is None:
+            return 0
+        name = self._created + f"{provider}{_SEP}{key}"
+        with self._redis.pipeline() as pipe:
+            pipe.zremrangebyscore(name, "-inf", repr(now - HOUR))
+            pipe.zcard(name)
+            return int(pipe.execute()[-1])
+
+    def note_created(self, job_id: str, provider: str, key: str, now: float, limit: int) -> None:
+        name = self._created + f"{provider}{_SEP}{key}"
+        with self._redis.pipeline() as pipe:  # the latest `limit` only: bounded
+            pipe.zadd(name, {job_id: now})
+            pipe.zremrangebyrank(name, 0, -limit - 1)
+            pipe.execute()
+
     def open_jobs(self) -> int:
         return int(self._redis.hlen(self._open))
 
@@ -238,6 +255,7 @@ class RedisBilling:
 
     def clear(self) -> None:
         names = list(self._redis.scan_iter(match=self._account_prefix + "*", count=500))
+        names += list(self._redis.scan_iter(match=self._created + "*", count=500))
         self._redis.delete(self._open, self._ends, self._active, *names)
 
 

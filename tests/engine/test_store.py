@@ -377,3 +377,11 @@ def test_tuning_through_one_emulator_reaches_the_other_at_its_next_sync(redis_ur
     assert [e.scenario for e in second.director.chaos.entries] == ["server-error"]
     assert [e.seconds for e in second.director.latency.entries] == [0.25]
     first.discard_state()
+
+
+def test_creations_count_within_the_hour_up_to_the_limit(billing: Billing) -> None:
+    billing.open_account("apikley", "k", Decimal("10"))
+    for n in range(5):
+        billing.note_created(f"job-{n}", "apikley", "k", 100.0 + n, limit=3)
+    assert billing.created("apikley", "k", 104.0, limit=3) == 3  # only the limit is kept
+    assert billing.created("apikley", "k", 3600.0 + 103.0, limit=3) == 1  # two left the hour
