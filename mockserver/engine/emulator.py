@@ -207,13 +207,15 @@ class Emulator:
     def sync(self) -> None:
         """Take what other processes changed since the last request: the clock's offset
         and the tuned tables (a shared state only; a request begins with this)."""
+        state = self._state
+        pulled = state.pull() if state is not None and state.pull is not None else None
         clock_sync = getattr(self.clock, "sync", None)
-        if clock_sync is not None:
+        if pulled is None and clock_sync is not None:
             clock_sync()
-        tunables = self._state.tunables if self._state is not None else None
+        tunables = state.tunables if state is not None else None
         if tunables is None:
             return
-        version, tuned = tunables.changed(self._tuned_version)
+        version, tuned = tunables.changed(self._tuned_version, pulled)
         if tuned is not None:
             with self.lock:
                 self.profile = self._checked_profile(tuned["profile"])

@@ -349,8 +349,9 @@ class Tunables(Protocol):
         """Keep the tables as they now are, for every process."""
         ...
 
-    def changed(self, seen: int) -> tuple[int, dict[str, Any] | None]:
-        """(the version now, the tables if they changed since version `seen`)."""
+    def changed(self, seen: int, now: int | None = None) -> tuple[int, dict[str, Any] | None]:
+        """(the version now, the tables if they changed since version `seen`); `now`: the
+        version, when the caller already has it."""
         ...
 
     def clear(self) -> None: ...
@@ -385,6 +386,9 @@ class State:
     media_secret: bytes | None = None
     # Removes every trace of the state from its store (a test's own namespace, at its end).
     discard: Callable[[], None] | None = None
+    # One round trip for what a request begins with: it refreshes the shared clock's offset
+    # and the rule count, and answers the tunables' version (None: each asks on its own).
+    pull: Callable[[], int] | None = None
 
     def first_setup(self) -> bool:
         """Whether this is the first emulator to set the state up since it was new or

@@ -17,6 +17,7 @@ when a Redis store is made.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,21 @@ __all__ = [
 def open_state(url: str, namespace: str = "grok-mock") -> tuple[State, RedisClock]:
     """The state and the clock of an emulator kept in the Redis at `url`."""
     client = connect(url)
-    return redis_state(client, namespace), RedisClock(client, namespace)
+    clock = RedisClock(client, namespace)
+    rules, tunables = RedisRules(client, namespace), RedisTunables(client, namespace)
+
+    def pull() -> int:
+        with client.pipeline(transaction=False) as pipe:
+            pipe.get(clock.key)
+            pipe.hlen(rules.live_key)
+            pipe.get(tunables.version_key)
+            offset, count, version = pipe.execute()
+        clock.offset_is(float(offset or 0.0))
+        rules.counted(int(count))
+        return int(version or 0)
+
+    state = redis_state(client, namespace)
+    return dataclasses.replace(state, rules=rules, tunables=tunables, pull=pull), clock
 
 
 class RedisClock(SystemClock):
@@ -68,9 +83,16 @@ class RedisClock(SystemClock):
         self._key = f"{namespace}:clock:offset"
         self.sync()
 
+    @property
+    def key(self) -> str:
+        return self._key
+
     def sync(self) -> None:
         """Take the offset other processes may have moved."""
-        self._offset = float(self._redis.get(self._key) or 0.0)
+        self.offset_is(float(self._redis.get(self._key) or 0.0))
+
+    def offset_is(self, offset: float) -> None:
+        self._offset = offset
 
     def reset(self) -> None:
         self._redis.delete(self._key)

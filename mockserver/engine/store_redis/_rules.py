@@ -59,8 +59,19 @@ class RedisRules:
         )
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
+        # The live count as the last request began (None: ask Redis), for the idle check.
+        self._count: int | None = None
+
+    @property
+    def live_key(self) -> str:
+        return self._rules
+
+    def counted(self, count: int) -> None:
+        """The live count, read as a request began along with the clock."""
+        self._count = count
 
     def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule:
+        self._count = None
         rule = ScenarioRule(f"rule-{self._redis.incr(self._next)}", scenario, match, expires_at)
         spec = {"scenario": scenario, "expires_at": expires_at, **_match(match)}
         self._redis.hset(self._rules, rule.id, json.dumps(spec))
@@ -88,14 +99,17 @@ class RedisRules:
         return [r for r in rules if r.id not in lapsed]
 
     def claim(self, rule: ScenarioRule) -> bool:
+        self._count = None
         keys = [self._rules, self._used, self._spent]
         return bool(self._claim(keys=keys, args=[rule.id]))
 
     def release(self, rule: ScenarioRule) -> None:
+        self._count = None
         keys = [self._rules, self._used, self._spent, self._withdrawn]
         self._release(keys=keys, args=[rule.id])
 
     def remove(self, rule_id: str) -> bool:
+        self._count = None
         with self._redis.pipeline() as pipe:
             pipe.hdel(self._rules, rule_id)
             pipe.sadd(self._withdrawn, rule_id)
@@ -103,13 +117,16 @@ class RedisRules:
         return bool(removed)
 
     def clear(self) -> None:
+        self._count = None
         self._redis.delete(self._rules, self._used, self._spent, self._withdrawn, self._next)
 
     def __iter__(self) -> Iterator[ScenarioRule]:
         return iter(self._all())
 
     def __len__(self) -> int:
-        return int(self._redis.hlen(self._rules))
+        if self._count is None:
+            return int(self._redis.hlen(self._rules))
+        return self._count
 
 
 def _match(match: RuleMatch) -> dict[str, Any]:

@@ -24,8 +24,12 @@ class RedisTunables:
             pipe.incr(self._version)
             pipe.execute()
 
-    def changed(self, seen: int) -> tuple[int, dict[str, Any] | None]:
-        version = int(self._redis.get(self._version) or 0)
+    @property
+    def version_key(self) -> str:
+        return self._version
+
+    def changed(self, seen: int, now: int | None = None) -> tuple[int, dict[str, Any] | None]:
+        version = now if now is not None else int(self._redis.get(self._version) or 0)
         if version == seen:
             return version, None
         raw = self._redis.get(self._key)
