@@ -26,14 +26,12 @@ decimals, the precision providers print).
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mockserver.engine.accounts import HOUR, Account
+from mockserver.engine.accounts import Account, HoldResult, MemoryBilling
 from mockserver.engine.jobs import Job, JobStore
 from mockserver.engine.journal import SharedLog
 from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
@@ -54,15 +52,6 @@ __all__ = [
 
 # Per provider, per key: balances to start from (listed keys and preset balances).
 Presets = Mapping[str, Mapping[str, Decimal]]
-
-
-class HoldResult:
-    """What a hold came to: placed or refused, and the account as it stands after."""
-
-    __slots__ = ("account", "placed")
-
-    def __init__(self, placed: bool, account: Account) -> None:
-        self.placed, self.account = placed, account
 
 
 class Billing(Protocol):
@@ -126,114 +115,6 @@ class Billing(Protocol):
     def clear(self) -> None:
         """Forget every account and open job (a reset)."""
         ...
-
-
-class MemoryBilling:
-    """Billing in this process. Not thread-safe on its own: the emulator's lock guards it."""
-
-    def __init__(self) -> None:
-        self._accounts: dict[tuple[str, str], Account] = {}
-        # job id -> (provider, key, cost held)
-        self._open: dict[str, tuple[str, str, Decimal]] = {}
-        self._ends: list[tuple[float, str]] = []
-        self._active: Counter[tuple[str, str]] = Counter()
-
-    def account(self, provider: str, key: str) -> Account | None:
-        return self._accounts.get((provider, key))
-
-    def open_account(
-        self, provider: str, key: str, balance: Decimal, webhook_key: str | None = None
-    ) -> Account:
-        found = self._accounts.get((provider, key))
-        if found is None:
-            found = self._accounts[(provider, key)] = Account(
-                provider, key, Decimal(balance), webhook_key=webhook_key
-            )
-        return found
-
-    def set_balance(self, provider: str, key: str, balance: Decimal) -> Account:
-        account = self.open_account(provider, key, balance)
-        account.balance = Decimal(balance)
-        return account
-
-    def set_webhook_key(self, provider: str, key: str, secret: str | None) -> Account:
-        account = self._accounts[(provider, key)]
-        account.webhook_key = secret
-        return account
-
-    def hold(self, job_id: str, provider: str, key: str, cost: Decimal) -> HoldResult:
-        account = self._accounts[(provider, key)]
-        if cost > account.available:
-            return HoldResult(False, account)
-        account.held += cost
-        self._open[job_id] = (provider, key, cost)
-        self._active[(provider, key)] += 1
-        return HoldResult(True, account)
-
-    def ends(self, job_id: str, at: float) -> None:
-        if job_id in self._open:
-            heapq.heappush(self._ends, (at, job_id))
-
-    def settle(self, job_id: str, *, charge: bool, fee: Decimal) -> Decimal | None:
-        held = self._open.pop(job_id, None)
-        if held is None:
-            return None
-        provider, key, cost = held
-        self._active[(provider, key)] -= 1
-        account = self._accounts.get((provider, key))
-        if account is None:  # reset away meanwhile
-            return Decimal(0)
-        account.held -= cost
-        if charge:
-            account.balance -= cost
-            account.spent += cost
-        if not fee:
-            return fee
-        taken = min(fee, max(account.available, Decimal(0)))
-        account.balance -= taken
-        account.spent += taken
-        return taken
-
-    def due(self, now: float) -> list[str]:
-        found = []
-        while self._ends and self._ends[0][0] <= now:
-            job_id = heapq.heappop(self._ends)[1]
-            if job_id in self._open:
-                found.append(job_id)
-        return found
-
-    def active(self, provider: str, key: str) -> int:
-        return self._active[(provider, key)]
-
-    def created(self, provider: str, key: str, now: float, limit: int | None) -> int:
-        account = self._accounts.get((provider, key))
-        return 0 if account is None else account.created_within(now, HOUR)
-
-    def note_created(self, job_id: str, provider: str, key: str, now: float, limit: int) -> None:
-        account = self._accounts.get((provider, key))
-        if account is not None:
-            account.note_created(now, limit)
-
-    def open_jobs(self) -> int:
-        return len(self._open)
-
-    def accounts(self) -> list[Account]:
-        return list(self._accounts.values())
-
-    def preset(self, presets: Presets, webhook_keys: Mapping[str, Mapping[str, str]]) -> None:
-        for provider, keys in presets.items():
-            for key, balance in keys.items():
-                secret = webhook_keys.get(provider, {}).get(key)
-                self.open_account(provider, key, Decimal(balance), secret)
-
-    def clear(self) -> None:
-        self._accounts.clear()
-        self._open.clear()
-        self._ends.clear()
-        self._active.clear()
-
-    def __iter__(self) -> Iterator[Account]:
-        return iter(self.accounts())
 
 
 class Jobs(Protocol):
