@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from contracts import CONTRACTS
 from mockserver import Emulator, ManualClock, create_app
+from mockserver.engine.store import State
 from tests.test_cli import serve
 from tests.trust.hostile import Target, cases, targets, wire
 
@@ -82,8 +83,10 @@ _QUICK = {("segmind", "v2.submit:grok-imagine-image"), ("xai", "edits")}
     ],
     ids=lambda t: f"{t.provider}-{t.operation}",
 )
-def test_hostile_requests_get_the_providers_own_answers(target: Target) -> None:
-    emulator = Emulator(clock=ManualClock(), profile="instant", seed=11)
+def test_hostile_requests_get_the_providers_own_answers(
+    target: Target, store: State | None
+) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="instant", seed=11, state=store)
     problems: list[str] = []
     with TestClient(create_app(emulator), raise_server_exceptions=True) as client:
         for label, headers, body in cases(target):
