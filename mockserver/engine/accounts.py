@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mockserver.engine.store import Billing, Presets
+    from mockserver.engine.store import Billing
 
 DEFAULT_BALANCE = Decimal("10000")
 
@@ -87,11 +87,13 @@ class Accounts:
         self.billing = billing
         self.default_balance = Decimal(default_balance)
         self._listed = {p: dict(keys) for p, keys in (listed or {}).items()}
-        self._presets = {p: dict(keys) for p, keys in (balances or {}).items()}
         self._webhook_keys = {p: dict(keys) for p, keys in (webhook_keys or {}).items()}
-        providers = {*self._presets, *self._listed}
-        presets = {p: {**self._presets.get(p, {}), **self._listed.get(p, {})} for p in providers}
-        billing.preset(presets, self._webhook_keys)
+        # Listed keys, then preset balances, open their accounts unless the store already
+        # holds them (one shared with other processes, or kept across a restart, keeps its
+        # own); the first opening wins, so a listed key's balance beats a preset one.
+        for provider, keys in [*self._listed.items(), *(balances or {}).items()]:
+            for key, balance in keys.items():
+                billing.open_account(provider, key, Decimal(balance), self._secret(provider, key))
 
     def _secret(self, provider: str, key: str) -> str | None:
         return self._webhook_keys.get(provider, {}).get(key)
@@ -222,17 +224,8 @@ class MemoryBilling:
     def accounts(self) -> list[Account]:
         return list(self._accounts.values())
 
-    def preset(self, presets: Presets, webhook_keys: Mapping[str, Mapping[str, str]]) -> None:
-        for provider, keys in presets.items():
-            for key, balance in keys.items():
-                secret = webhook_keys.get(provider, {}).get(key)
-                self.open_account(provider, key, Decimal(balance), secret)
-
     def clear(self) -> None:
         self._accounts.clear()
         self._open.clear()
         self._ends.clear()
         self._active.clear()
-
-    def __iter__(self) -> Iterator[Account]:
-        return iter(self.accounts())

@@ -43,15 +43,11 @@ __all__ = [
     "Jobs",
     "MemoryBilling",
     "Numbers",
-    "Presets",
     "Rules",
     "State",
     "Tunables",
     "memory_state",
 ]
-
-# Per provider, per key: balances to start from (listed keys and preset balances).
-Presets = Mapping[str, Mapping[str, Decimal]]
 
 
 class Billing(Protocol):
@@ -106,11 +102,6 @@ class Billing(Protocol):
     def open_jobs(self) -> int: ...
 
     def accounts(self) -> list[Account]: ...
-
-    def preset(self, presets: Presets, webhook_keys: Mapping[str, Mapping[str, str]]) -> None:
-        """Open the preset accounts that do not exist yet (a store shared with other
-        processes, or kept across a restart, keeps what it holds)."""
-        ...
 
     def clear(self) -> None:
         """Forget every account and open job (a reset)."""

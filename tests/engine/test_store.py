@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock
 from mockserver.engine import Choice, MediaRequest
+from mockserver.engine.accounts import Accounts
 from mockserver.engine.jobs import Job
 from mockserver.engine.scenarios import RuleMatch
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
@@ -87,12 +88,19 @@ def test_due_jobs_are_handed_out_once_in_time(billing: Billing) -> None:
 
 def test_presets_open_what_is_missing_and_clear_forgets(billing: Billing) -> None:
     billing.open_account("segmind", "kept", Decimal("3"))
-    presets = {"segmind": {"kept": Decimal("50"), "new": Decimal("7")}}
-    billing.preset(presets, {"segmind": {"new": "whsec"}})
+    Accounts(
+        billing,
+        listed={"pixazo": {"both": Decimal("2")}},
+        balances={"segmind": {"kept": Decimal("50"), "new": Decimal("7")}, "pixazo": {"both": 9}},
+        webhook_keys={"segmind": {"new": "whsec"}},
+    )
     kept, new = billing.account("segmind", "kept"), billing.account("segmind", "new")
+    both = billing.account("pixazo", "both")
     assert kept is not None
     assert new is not None
+    assert both is not None
     assert (kept.balance, new.balance, new.webhook_key) == (Decimal(3), Decimal(7), "whsec")
+    assert both.balance == Decimal(2)  # a listed key's balance beats a preset one
     billing.hold("j", "segmind", "kept", PRICE)
     billing.clear()
     assert billing.accounts() == []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.accounts import HOUR, Account
 from mockserver.engine.errors import MockUsageError
-from mockserver.engine.store import HoldResult, Presets
+from mockserver.engine.store import HoldResult
 
 if TYPE_CHECKING:
     import redis
@@ -210,12 +210,6 @@ class RedisBilling:
             if account is not None:
                 found.append(account)
         return found
-
-    def preset(self, presets: Presets, webhook_keys: Mapping[str, Mapping[str, str]]) -> None:
-        for provider, keys in presets.items():
-            for key, balance in keys.items():
-                secret = webhook_keys.get(provider, {}).get(key)
-                self.open_account(provider, key, Decimal(balance), secret)
 
     def clear(self) -> None:
         names = list(self._redis.scan_iter(match=self._account_prefix + "*", count=500))
