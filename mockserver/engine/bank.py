@@ -16,7 +16,7 @@ from mockserver.engine.accounts import Account, Accounts, format_amount
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.jobs import NOTHING, Job
 from mockserver.engine.settings import Settings, enforced_limits, to_amount
-from mockserver.engine.store import Billing, MemoryBilling
+from mockserver.engine.store import Billing
 
 # Looks a job up by id (None once its record is gone).
 Finder = Callable[[str], Job | None]
@@ -27,14 +27,14 @@ class Bank:
         self,
         settings: Settings,
         contracts: Mapping[str, Contract],
-        billing: Billing | None = None,
+        billing: Billing,
         *,
         settled: Callable[[Job], None] | None = None,
     ) -> None:
         """`settled` is told of each job this bank settles (its store keeps that)."""
         self.settings = settings
         self.contracts = contracts
-        self.billing: Billing = billing if billing is not None else MemoryBilling()
+        self.billing = billing
         self._settled = settled
         self.accounts = Accounts(
             self.billing,

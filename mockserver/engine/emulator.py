@@ -136,8 +136,7 @@ class Emulator:
         images = previous_media.images if previous_media is not None else None
         # Each reset signs media with a key of its own, so older URLs die with it; a
         # shared state keeps one key (other processes cannot know of this reset's).
-        shared = self._state is not None and self._state.shared
-        self._epoch = 0 if shared else getattr(self, "_epoch", -1) + 1
+        self._epoch = 0 if self.shared else getattr(self, "_epoch", -1) + 1
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
         self._swept_at = float("-inf")
@@ -466,12 +465,6 @@ class Emulator:
         return self.jobs.held(job_id)
 
     @owned
-    def fresh(self, job: Job) -> Job:
-        """The job as its store holds it now: a copy kept across awaits (a webhook's)
-        may be behind what reads in other processes have seen since."""
-        return self.jobs.held(job.id) or job
-
-    @owned
     def job_summary(self, job_id: str) -> dict[str, Any] | None:
         """A provider-neutral view of a live job, or None."""
         job = self.jobs.get(job_id, self.clock.now())
@@ -525,7 +518,7 @@ class Emulator:
         self.bank.settle_due(self.clock.now(), self.jobs.held)
 
     def _sweep(self, now: float) -> None:
-        if self._state is not None and self._state.shared:
+        if self.shared:
             # Two round trips to the shared store: at most every SHARED_SWEEP seconds
             # (reads settle their own job, and records past retention read as gone).
             if now - self._swept_at < SHARED_SWEEP:

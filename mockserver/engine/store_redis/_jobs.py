@@ -32,9 +32,6 @@ redis.call('HINCRBY', KEYS[1], 'unready', -1)
 return 1
 """
 
-# KEYS: expiry zset. ARGV: now. Hands each expired job out once.
-_EXPIRED = DUE_SCRIPT
-
 
 class RedisJobs:
     """Job records in Redis: one hash per job, what never changes as one JSON field and
@@ -46,7 +43,7 @@ class RedisJobs:
         self._expiry = f"{namespace}:jobs:expiry"
         self._progress = client.register_script(_PROGRESS)
         self._unready = client.register_script(_UNREADY)
-        self._expired = client.register_script(_EXPIRED)
+        self._expired = client.register_script(DUE_SCRIPT)  # each expired job, once
 
     def add(self, job: Job) -> None:
         with self._redis.pipeline() as pipe:
