@@ -111,6 +111,16 @@ def test_a_busy_port_is_a_clear_error() -> None:
         (["serve", "--profile", "warp"], "invalid choice: 'warp'"),
         (["serve", "--seed", "x"], "invalid int value: 'x'"),
         ([], "the following arguments are required: COMMAND"),
+        (
+            ["serve", "--port", "0", "--state", "redis://127.0.0.1:1/0"],
+            "cannot use the Redis state store at 'redis://127.0.0.1:1/0'",
+        ),
+        (["serve", "--state", "postgres://x"], "state must be 'memory' or a Redis URL"),
+        (
+            ["serve", "--port", "0", "--workers", "2"],
+            "--workers needs the state shared between the workers",
+        ),
+        (["serve", "--workers", "0"], "--workers must be at least 1, got 0"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(args: list[str], message: str) -> None:

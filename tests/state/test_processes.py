@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from pytest_plugin.receiver import WebhookReceiver
+from tests.pixazo.test_pixazo import T2I
 from tests.test_cli import serve
 
 pytestmark = pytest.mark.slow
@@ -79,37 +80,6 @@ def test_a_killed_process_loses_nothing_and_a_restart_continues(redis_url: str) 
         assert _submit(again.origin) not in before  # the id sequence went on
 
 
-def test_an_unreachable_store_is_a_clear_refusal() -> None:
-    import subprocess
-    import sys
-
-    found = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "serve",
-            "--port",
-            "0",
-            "--state",
-            "redis://127.0.0.1:1/0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert found.returncode == 2
-    assert "cannot use the Redis state store at 'redis://127.0.0.1:1/0'" in found.stderr
-    wrong = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--state", "postgres://x"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert wrong.returncode == 2
-    assert "state must be 'memory' or a Redis URL" in wrong.stderr
-
-
 def test_workers_and_processes_share_jobs_rules_and_money(redis_url: str) -> None:
     """Two workers on one port and a third process, one state: every job ends, none lost,
     each charged once, and a times=3 rule plays exactly three times among them."""
@@ -154,27 +124,9 @@ def test_workers_and_processes_share_jobs_rules_and_money(redis_url: str) -> Non
         assert journaled.json()["count"] == 300  # one journal, whoever served
 
 
-def test_workers_need_a_shared_state() -> None:
-    import subprocess
-    import sys
-
-    found = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--workers", "2"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert found.returncode == 2
-    assert "--workers needs the state shared between the workers" in found.stderr
-
-
-PIXAZO_MODEL = "grok-imagine-pro-text-to-image-quality"
-PIXAZO = f"/pixazo/{PIXAZO_MODEL}/v1/{PIXAZO_MODEL}-request"
-
-
 def _pixazo(origin: str, hook: str, **headers: str) -> dict[str, str]:
     answer = httpx.post(
-        origin + PIXAZO,
+        origin + T2I,
         json={"prompt": "a lighthouse"},
         headers={"Ocp-Apim-Subscription-Key": "k", "X-Webhook-URL": hook, **headers},
     )
