@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -19,6 +22,7 @@ from mockserver.engine.scenarios import RuleMatch
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
 
 PRICE = Decimal("0.02")
+_R = TypeVar("_R")
 SUBMIT = "/segmind/v2/grok-imagine-image"
 SEGMIND = {"x-api-key": "k"}
 
@@ -91,7 +95,10 @@ def test_presets_open_what_is_missing_and_clear_forgets(billing: Billing) -> Non
     Accounts(
         billing,
         listed={"pixazo": {"both": Decimal("2")}},
-        balances={"segmind": {"kept": Decimal("50"), "new": Decimal("7")}, "pixazo": {"both": 9}},
+        balances={
+            "segmind": {"kept": Decimal("50"), "new": Decimal("7")},
+            "pixazo": {"both": Decimal(9)},
+        },
         webhook_keys={"segmind": {"new": "whsec"}},
     )
     kept, new = billing.account("segmind", "kept"), billing.account("segmind", "new")
@@ -113,7 +120,14 @@ def test_presets_open_what_is_missing_and_clear_forgets(billing: Billing) -> Non
 WORKERS, JOBS, AFFORDABLE = 4, 150, 222
 
 
-def _race(url: str, namespace: str, worker: int, results: multiprocessing.Queue[object]) -> None:
+def _in_processes(step: Callable[..., _R], *args: object) -> list[_R]:
+    """`step(*args, worker)` in WORKERS processes at once; their answers."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, mp_context=spawn) as pool:
+        return list(pool.map(step, *([a] * WORKERS for a in args), range(WORKERS)))
+
+
+def _race(url: str, namespace: str, worker: int) -> tuple[int, int]:
     from mockserver.engine.store_redis import RedisBilling, connect
 
     billing = RedisBilling(connect(url), namespace)
@@ -128,7 +142,7 @@ def _race(url: str, namespace: str, worker: int, results: multiprocessing.Queue[
         for n in range(JOBS):
             if billing.settle(f"w{other}-{n}", charge=True, fee=Decimal(0)) is not None:
                 settled += 1
-    results.put((len(placed), settled))
+    return len(placed), settled
 
 
 @pytest.mark.slow  # processes or servers of their own, on Redis
@@ -138,19 +152,9 @@ def test_processes_racing_on_one_account_hold_and_settle_exactly(redis_url: str)
     namespace = f"race-{uuid.uuid4().hex}"
     billing = RedisBilling(connect(redis_url), namespace)
     billing.open_account("segmind", "shared", PRICE * AFFORDABLE)
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue[object] = context.Queue()
-    workers = [
-        context.Process(target=_race, args=(redis_url, namespace, w, results))
-        for w in range(WORKERS)
-    ]
-    for process in workers:
-        process.start()
-    outcomes = [results.get(timeout=60) for _ in workers]
-    for process in workers:
-        process.join(10)
-    placed = sum(p for p, _ in outcomes)  # type: ignore[misc]
-    settled = sum(s for _, s in outcomes)  # type: ignore[misc]
+    outcomes = _in_processes(_race, redis_url, namespace)
+    placed = sum(p for p, _ in outcomes)
+    settled = sum(s for _, s in outcomes)
     assert placed == AFFORDABLE  # of 600 attempts, exactly what the balance allowed
     assert settled == AFFORDABLE  # each once, though every worker tried every job
     account = billing.account("segmind", "shared")
@@ -312,9 +316,7 @@ def test_a_request_refused_before_it_plays_gives_its_rule_back(
     assert status.json()["status"] == "FAILED"  # the rule played on the accepted job
 
 
-def _claim_rule(
-    url: str, namespace: str, rule_id: str, results: multiprocessing.Queue[object]
-) -> None:
+def _claim_rule(url: str, namespace: str, rule_id: str, worker: int) -> int:
     from mockserver.engine.store_redis import RedisRules, connect
 
     rules = RedisRules(connect(url), namespace)
@@ -323,7 +325,7 @@ def _claim_rule(
     for _ in range(50):
         if rule is not None and rules.claim(rule):
             won += 1
-    results.put(won)
+    return won
 
 
 @pytest.mark.slow  # processes or servers of their own, on Redis
@@ -333,18 +335,7 @@ def test_a_times_3_rule_fires_exactly_3_times_across_processes(redis_url: str) -
     namespace = f"rules-{uuid.uuid4().hex}"
     rules = RedisRules(connect(redis_url), namespace)
     rule = rules.add("rate-limited", RuleMatch(times=3), None)
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue[object] = context.Queue()
-    workers = [
-        context.Process(target=_claim_rule, args=(redis_url, namespace, rule.id, results))
-        for _ in range(WORKERS)
-    ]
-    for process in workers:
-        process.start()
-    won = [results.get(timeout=60) for _ in workers]
-    for process in workers:
-        process.join(10)
-    assert sum(won) == 3  # type: ignore[arg-type]
+    assert sum(_in_processes(_claim_rule, redis_url, namespace, rule.id)) == 3
     assert len(rules) == 0
     rules.clear()
 
