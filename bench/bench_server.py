@@ -124,6 +124,28 @@ def throughput(
     return _load.run(host, int(port), [raw] * (2000 * seconds), connections).rps
 
 
+def wrk_output(
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str],
+    body: bytes | None,
+    *flags: str,
+) -> str:
+    """What wrk prints for a run on `url` from core 0 (a POST when `body` is given)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        lines = [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+        if body is not None:
+            lines += ['wrk.method = "POST"', f"wrk.body = {json.dumps(body.decode())}"]
+        script.write("\n".join(lines) + "\n")
+    command = [*pinned(0), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", *flags]
+    try:
+        command += ["-s", script.name, url]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+
+
 def _wrk(
     url: str,
     seconds: int,
@@ -132,23 +154,7 @@ def _wrk(
     body: bytes | None,
     errors: bool = False,
 ) -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        lines = [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
-        if body is not None:
-            lines += ['wrk.method = "POST"', f"wrk.body = {json.dumps(body.decode())}"]
-        script.write("\n".join(lines) + "\n")
-    command = [
-        *pinned(0),
-        "wrk",
-        "-t1",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "-s",
-        script.name,
-        url,
-    ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
+    out = wrk_output(url, seconds, connections, headers, body)
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if match is None or ("Non-2xx" in out) != errors:
         wanted = "only error answers" if errors else "clean 2xx answers"

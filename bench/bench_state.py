@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_server import free_port, pinned, wait_ready
+from bench_server import free_port, pinned, wait_ready, wrk_output
 
 HEADERS = {"x-api-key": "bench", "content-type": "application/json"}
 SUBMIT = "/segmind/v2/grok-imagine-image"
@@ -59,16 +57,7 @@ def start_redis() -> tuple[subprocess.Popen[bytes], str]:
 
 def wrk(url: str, seconds: int, connections: int, body: bytes | None) -> tuple[float, float]:
     """(requests per second, p99 ms) by wrk."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        lines = [f'wrk.headers["{k}"] = "{v}"' for k, v in HEADERS.items()]
-        if body is not None:
-            lines += ['wrk.method = "POST"', f"wrk.body = {json.dumps(body.decode())}"]
-        script.write("\n".join(lines) + "\n")
-    command = [*pinned(0), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    out = subprocess.run(
-        [*command, "-s", script.name, url], capture_output=True, text=True, check=True
-    ).stdout
-    os.unlink(script.name)
+    out = wrk_output(url, seconds, connections, HEADERS, body, "--latency")
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     if rps is None or p99 is None or "Non-2xx" in out:
