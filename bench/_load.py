@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -34,11 +34,18 @@ def request_bytes(
 
 
 async def _worker(
-    host: str, port: int, requests: Sequence[bytes], statuses: dict[int, int]
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    statuses: dict[int, int],
+    due: Callable[[int], float] | None = None,
 ) -> None:
+    """Send each request in turn on one connection; `due(k)`: when the k-th may go."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        for raw in requests:
+        for k, raw in enumerate(requests):
+            if due is not None:
+                await asyncio.sleep(max(0.0, due(k) - time.perf_counter()))
             writer.write(raw)
             status_line = await reader.readline()
             status = int(status_line.split()[1])
@@ -57,14 +64,29 @@ async def _worker(
         writer.close()
 
 
-def run(host: str, port: int, requests: Sequence[bytes], connections: int = 16) -> LoadResult:
-    """Send every request, spread over `connections` keep-alive connections."""
+def run(
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    connections: int = 16,
+    rate: float | None = None,
+) -> LoadResult:
+    """Send every request, spread over `connections` keep-alive connections; with `rate`,
+    the n-th request overall goes no sooner than n / rate seconds after the start."""
     statuses: dict[int, int] = {}
     shares = [requests[i::connections] for i in range(connections)]
 
     async def main() -> float:
         started = time.perf_counter()
-        await asyncio.gather(*(_worker(host, port, share, statuses) for share in shares if share))
+
+        def pace(first: int) -> Callable[[int], float] | None:
+            if rate is None:
+                return None
+            return lambda k: started + (first + k * connections) / rate
+
+        await asyncio.gather(
+            *(_worker(host, port, share, statuses, pace(i)) for i, share in enumerate(shares))
+        )
         return time.perf_counter() - started
 
     seconds = asyncio.run(main())

@@ -19,7 +19,6 @@ same run (the baseline), so the ratio says what webhook load costs a client.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
@@ -69,37 +68,19 @@ class Poller:
         return statistics.quantiles(self.latencies, n=100)[98] * 1000 if self.latencies else 0.0
 
 
-async def submit_all(port: int, hook: str, count: int, rate: float | None) -> float:
+def submit_all(port: int, hook: str, count: int, rate: float | None) -> float:
     """Submit `count` jobs with a webhook (paced at `rate` per second); answers the seconds.
 
-    Raw keep-alive connections, as in `_load`: an HTTP client library in this process
-    would be the bottleneck long before the server is.
+    Raw keep-alive connections (`_load`): an HTTP client library in this process would
+    be the bottleneck long before the server is.
     """
     headers = {**HEADERS, "X-Webhook-URL": hook}
     body = json.dumps({"prompt": "a lighthouse"}).encode()
     raw = _load.request_bytes("POST", PIXAZO, f"127.0.0.1:{port}", headers, body)
-    connections = 32
-    started = time.perf_counter()
-
-    async def connection(first: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for n in range(first, count, connections):
-            if rate is not None:
-                await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-            writer.write(raw)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            answer = await reader.readexactly(length)
-            if status != 202:
-                raise RuntimeError(f"submit answered {status}: {answer!r}")
-        writer.close()
-
-    await asyncio.gather(*(connection(n) for n in range(connections)))
-    return time.perf_counter() - started
+    result = _load.run("127.0.0.1", port, [raw] * count, connections=32, rate=rate)
+    if result.statuses != {202: count}:
+        raise RuntimeError(f"submits answered {result.statuses}")
+    return result.seconds
 
 
 def sink_url(sink: Sink) -> str:
@@ -122,7 +103,7 @@ def baseline(status_url: str, seconds: float = 3.0) -> float:
 def burst(port: int, status_url: str, count: int) -> dict[str, float]:
     sink, origin = Sink(), f"http://127.0.0.1:{port}"
     httpx.put(origin + "/__mock/profile", json={"profile": "realistic"})
-    asyncio.run(submit_all(port, sink_url(sink), count, rate=None))
+    submit_all(port, sink_url(sink), count, rate=None)
     idle = baseline(status_url)
     with Poller(status_url) as poller:
         time.sleep(0.2)
@@ -147,7 +128,7 @@ def steady(port: int, status_url: str, rate: float, seconds: float) -> dict[str,
     httpx.put(origin + "/__mock/profile", json={"profile": "fast"})
     idle = baseline(status_url)
     with Poller(status_url) as poller:
-        took = asyncio.run(submit_all(port, sink_url(sink), count, rate=rate))
+        took = submit_all(port, sink_url(sink), count, rate=rate)
         after = drained(sink, count, timeout=120)
     return {
         "submits": count,
