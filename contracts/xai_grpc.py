@@ -8,9 +8,7 @@ images), with enums where REST has strings, and answers the same images, model a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
+from contracts._common import XAI_RATIOS
 from contracts._model import GrpcSurface, Note, from_facts, inferred
 
 __all__ = ["XAI_GRPC"]
@@ -21,84 +19,58 @@ _SDK = from_facts(
 )
 
 
-def _frozen(table: dict[str, dict[str, str]]) -> Mapping[str, Mapping[str, str]]:
-    return MappingProxyType({k: MappingProxyType(v) for k, v in table.items()})
-
-
-# The SDK's aspect ratios, in its enum's order (no 21:9 or 5:2 over gRPC).
-_RATIOS: tuple[str, ...] = (
-    "1:1",
-    "3:4",
-    "4:3",
-    "9:16",
-    "16:9",
-    "2:3",
-    "3:2",
-    "9:19.5",
-    "19.5:9",
-    "9:20",
-    "20:9",
-    "1:2",
-    "2:1",
-)
-
 XAI_GRPC = GrpcSurface(
     service="xai_api.Image",
     method="GenerateImage",
     source=_SDK,
-    enums=_frozen(
-        {
-            "aspect_ratio": {
-                **{f"IMG_ASPECT_RATIO_{r.replace(':', '_').replace('.', '_')}": r for r in _RATIOS},
-                "IMG_ASPECT_RATIO_AUTO": "auto",
-            },
-            "resolution": {"IMG_RESOLUTION_1K": "1k", "IMG_RESOLUTION_2K": "2k"},
-            "response_format": {"IMG_FORMAT_URL": "url", "IMG_FORMAT_BASE64": "b64_json"},
-            "quality": {
-                "IMG_QUALITY_LOW": "low",
-                "IMG_QUALITY_MEDIUM": "medium",
-                "IMG_QUALITY_HIGH": "high",
-            },
-        }
-    ),
-    statuses=MappingProxyType(
-        {
-            "invalid-argument": "INVALID_ARGUMENT",
-            "permission-denied": "PERMISSION_DENIED",
-            "not-found": "NOT_FOUND",
-            "resource-exhausted": "RESOURCE_EXHAUSTED",
-            "internal": "INTERNAL",
-            "unavailable": "UNAVAILABLE",
-            "deadline-exceeded": "DEADLINE_EXCEEDED",
-            # The legacy variant's words for the same statuses.
-            "Client specified an invalid argument": "INVALID_ARGUMENT",
-            "The caller does not have permission": "PERMISSION_DENIED",
-            "Some requested entity was not found": "NOT_FOUND",
-            "Some resource has been exhausted": "RESOURCE_EXHAUSTED",
-            "Internal error": "INTERNAL",
-            "The service is currently unavailable": "UNAVAILABLE",
-            "Deadline expired before operation could complete": "DEADLINE_EXCEEDED",
-        }
-    ),
+    # Plain dicts: GrpcSurface freezes its tables.
+    enums={
+        "aspect_ratio": {
+            **{f"IMG_ASPECT_RATIO_{r.replace(':', '_').replace('.', '_')}": r for r in XAI_RATIOS},
+            "IMG_ASPECT_RATIO_AUTO": "auto",
+        },
+        "resolution": {"IMG_RESOLUTION_1K": "1k", "IMG_RESOLUTION_2K": "2k"},
+        "response_format": {"IMG_FORMAT_URL": "url", "IMG_FORMAT_BASE64": "b64_json"},
+        "quality": {
+            "IMG_QUALITY_LOW": "low",
+            "IMG_QUALITY_MEDIUM": "medium",
+            "IMG_QUALITY_HIGH": "high",
+        },
+    },
+    statuses={
+        "invalid-argument": "INVALID_ARGUMENT",
+        "permission-denied": "PERMISSION_DENIED",
+        "not-found": "NOT_FOUND",
+        "resource-exhausted": "RESOURCE_EXHAUSTED",
+        "internal": "INTERNAL",
+        "unavailable": "UNAVAILABLE",
+        "deadline-exceeded": "DEADLINE_EXCEEDED",
+        # The legacy variant's words for the same statuses.
+        "Client specified an invalid argument": "INVALID_ARGUMENT",
+        "The caller does not have permission": "PERMISSION_DENIED",
+        "Some requested entity was not found": "NOT_FOUND",
+        "Some resource has been exhausted": "RESOURCE_EXHAUSTED",
+        "Internal error": "INTERNAL",
+        "The service is currently unavailable": "UNAVAILABLE",
+        "Deadline expired before operation could complete": "DEADLINE_EXCEEDED",
+    },
     statuses_source=inferred(
         "xAI's REST error `code` names the gRPC status behind the answer (kebab-case, or the "
         "status's description in older captures): over gRPC that status itself is sent, "
         "with the same message"
     ),
-    fallback=MappingProxyType(
-        {
-            400: "INVALID_ARGUMENT",
-            404: "NOT_FOUND",
-            413: "INVALID_ARGUMENT",
-            415: "INVALID_ARGUMENT",
-            422: "INVALID_ARGUMENT",
-            429: "RESOURCE_EXHAUSTED",
-            500: "INTERNAL",
-            502: "UNAVAILABLE",
-            503: "UNAVAILABLE",
-            504: "DEADLINE_EXCEEDED",
-        }
-    ),
+    fallback={
+        400: "INVALID_ARGUMENT",
+        404: "NOT_FOUND",
+        413: "INVALID_ARGUMENT",
+        415: "INVALID_ARGUMENT",
+        422: "INVALID_ARGUMENT",
+        429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL",
+        502: "UNAVAILABLE",
+        503: "UNAVAILABLE",
+        504: "DEADLINE_EXCEEDED",
+    },
     notes=(
         Note(
             "gRPC",
