@@ -103,6 +103,18 @@ class AdapterChecks:
         options = self.options
         return covering_requests(self.contract, self.model, options.vary, options.transport)
 
+    def _check_scenarios(self, body: Callable[..., None], scenarios: list[str]) -> None:
+        """`body(req, profile, scenario)` over every covering request, profile and scenario
+        given, then over draws of the three."""
+        explicit = cover(self._covering(), _PROFILES, scenarios)
+        self._check(
+            body,
+            [{"req": r, "profile": p, "scenario": s} for r, p, s in explicit],
+            req=self._requests(),
+            profile=st.sampled_from(_PROFILES),
+            scenario=st.sampled_from(scenarios),
+        )
+
     def _check(
         self, body: Callable[..., None], explicit: list[dict[str, Any]], **drawn: Any
     ) -> None:
@@ -210,14 +222,7 @@ class AdapterChecks:
             if problems:
                 self._fail("a successful generation went wrong", case, problems, run)
 
-        explicit = cover(self._covering(), _PROFILES, everyday)
-        self._check(
-            check,
-            [{"req": r, "profile": p, "scenario": s} for r, p, s in explicit],
-            req=self._requests(),
-            profile=st.sampled_from(_PROFILES),
-            scenario=st.sampled_from(everyday),
-        )
+        self._check_scenarios(check, everyday)
 
     def test_reports_failed_jobs(self, request: pytest.FixtureRequest) -> None:
         """A job that fails, errors or is moderated is reported as an error, soon, with no
@@ -244,14 +249,7 @@ class AdapterChecks:
             if problems:
                 self._fail("a failed job was not reported", case, problems, run)
 
-        explicit = cover(self._covering(), _PROFILES, outcomes)
-        self._check(
-            check,
-            [{"req": r, "profile": p, "scenario": s} for r, p, s in explicit],
-            req=self._requests(),
-            profile=st.sampled_from(_PROFILES),
-            scenario=st.sampled_from(outcomes),
-        )
+        self._check_scenarios(check, outcomes)
 
     def test_does_not_retry_permanent_refusals(self, request: pytest.FixtureRequest) -> None:
         """No credits, a bad key, a rejected request: reported at once, not retried."""
