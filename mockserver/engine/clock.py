@@ -78,9 +78,6 @@ class _Moved:
 
 class SystemClock(_Moved):
     realtime = True
-    # Real seconds after which whoever waits for a time on this clock looks again (only
-    # this process moves it, and it says so: no need to look before that).
-    recheck = 30.0
 
     def __init__(self, offset: float = 0.0) -> None:
         super().__init__()

@@ -38,6 +38,8 @@ Render = Callable[[float], Awaitable[tuple[Any, dict[str, str]]]]
 State = Literal["waiting", "due", "delivered", "failed", "refused", "dropped"]
 SETTLED: frozenset[State] = frozenset({"delivered", "failed", "refused", "dropped"})
 _MAX_REAL_WAIT = 30.0
+# Real seconds between looks at a schedule other processes share.
+_SHARED_RECHECK = 1.0
 # How much of a receiver's answer is read, and how much of it an attempt keeps.
 _REPLY_LIMIT = 64 * 1024
 _REPLY_KEPT = 512
@@ -412,12 +414,11 @@ class Webhooks:
     def _real_wait(self) -> float | None:
         """Real seconds until the next delivery on a wall clock; None waits for a nudge."""
         if self._shared is not None and self.clock.realtime:
-            return float(getattr(self.clock, "recheck", 1.0))  # others schedule too
+            return _SHARED_RECHECK  # other processes schedule (and move the clock) unseen
         with self._lock:
             if not self._due or not self.clock.realtime:
                 return None
-            cap = getattr(self.clock, "recheck", _MAX_REAL_WAIT)  # sooner when shared
-            return min(cap, max(0.0, self._due[0][0] - self.clock.now()))
+            return min(_MAX_REAL_WAIT, max(0.0, self._due[0][0] - self.clock.now()))
 
     async def _send(self, delivery: Delivery, retry: bool) -> None:
         now = self.clock.now()

@@ -73,10 +73,6 @@ class RedisClock(SystemClock):
     time in every process from its next request on. The server calls `sync` as each
     request begins (one round trip); readings within the request use that offset."""
 
-    # Other processes move it without telling this one: whoever waits for a time on it
-    # looks again at least this often (real seconds).
-    recheck = 1.0
-
     def __init__(self, client: redis.Redis, namespace: str = "grok-mock") -> None:
         super().__init__()
         self._redis = client
