@@ -17,7 +17,6 @@ when a Redis store is made.
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 from typing import TYPE_CHECKING
 
@@ -52,20 +51,7 @@ def open_state(url: str, namespace: str = "grok-mock") -> tuple[State, RedisCloc
     """The state and the clock of an emulator kept in the Redis at `url`."""
     client = connect(url)
     clock = RedisClock(client, namespace)
-    rules, tunables = RedisRules(client, namespace), RedisTunables(client, namespace)
-
-    def pull() -> int:
-        with client.pipeline(transaction=False) as pipe:
-            pipe.get(clock.key)
-            pipe.hlen(rules.live_key)
-            pipe.get(tunables.version_key)
-            offset, count, version = pipe.execute()
-        clock.offset_is(float(offset or 0.0))
-        rules.counted(int(count))
-        return int(version or 0)
-
-    state = redis_state(client, namespace)
-    return dataclasses.replace(state, rules=rules, tunables=tunables, pull=pull), clock
+    return redis_state(client, namespace, clock), clock
 
 
 class RedisClock(SystemClock):
@@ -103,23 +89,40 @@ class RedisClock(SystemClock):
         return f"RedisClock({self._key!r})"
 
 
-def redis_state(client: redis.Redis, namespace: str = "grok-mock") -> State:
-    """An emulator's state in Redis under `namespace`, shared with every process using it."""
+def redis_state(
+    client: redis.Redis, namespace: str = "grok-mock", clock: RedisClock | None = None
+) -> State:
+    """An emulator's state in Redis under `namespace`, shared with every process using it;
+    with the shared `clock`, what a request begins with is read in one round trip."""
     secret_key = f"{namespace}:media:secret"
     client.set(secret_key, secrets.token_hex(32), nx=True)  # the first process makes it
     secret = client.get(secret_key)
     assert isinstance(secret, bytes)
+    rules, tunables = RedisRules(client, namespace), RedisTunables(client, namespace)
+
+    def pull() -> int:
+        assert clock is not None
+        with client.pipeline(transaction=False) as pipe:
+            pipe.get(clock.key)
+            pipe.hlen(rules.live_key)
+            pipe.get(tunables.version_key)
+            offset, count, version = pipe.execute()
+        clock.offset_is(float(offset or 0.0))
+        rules.counted(int(count))
+        return int(version or 0)
+
     return State(
         RedisBilling(client, namespace),
         RedisJobs(client, namespace),
-        RedisRules(client, namespace),
+        rules,
         RedisNumbers(client, namespace),
         journal=RedisLog(client, namespace),
         hooks=RedisHooks(client, namespace),
-        tunables=RedisTunables(client, namespace),
+        tunables=tunables,
         shared=True,
         media_secret=secret,
         discard=lambda: _drop(client, namespace),
+        pull=pull if clock is not None else None,
     )
 
 
