@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
+
+from contracts.record import record
 
 SourceKind = Literal["documented", "facts", "inferred"]
 # How a provider writes times in its bodies.
@@ -15,7 +16,7 @@ OperationKind = Literal["submit", "read", "media"]
 ScenarioKind = Literal["outcome", "timing", "refusal", "network"]
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     kind: SourceKind
     ref: str

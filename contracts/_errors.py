@@ -4,17 +4,18 @@ and which case answers for a name a provider has no case of its own for."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any
 
 from contracts._base import Source, freeze_fields
+from contracts.record import record
 
 # Codes a client should retry after a while (Kie's 455 is "maintenance").
 RETRYABLE_CODES = frozenset({408, 429, 455, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True)
+@record
 class ErrorCase:
     """A provider's answer for one named failure.
 

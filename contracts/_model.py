@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
@@ -32,9 +32,10 @@ from contracts._base import thaw as thaw
 from contracts._errors import FALLBACKS as FALLBACKS
 from contracts._errors import RETRYABLE_CODES as RETRYABLE_CODES
 from contracts._errors import ErrorCase as ErrorCase
+from contracts.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """A constraint across fields that per-field constraints cannot say.
 
@@ -56,7 +57,7 @@ class Rule:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """One request field, with the constraints the provider documents."""
 
@@ -84,7 +85,7 @@ class Param:
         return self.default is not MISSING
 
 
-@dataclass(frozen=True)
+@record
 class ResponseSpec:
     """What an operation answers with one status code and content type.
 
@@ -105,7 +106,7 @@ class ResponseSpec:
         freeze_fields(self, "example", "schema", "headers")
 
 
-@dataclass(frozen=True)
+@record
 class WebhookSpec:
     """A callback the provider sends: its body's JSON Schema and headers."""
 
@@ -119,7 +120,7 @@ class WebhookSpec:
         freeze_fields(self, "schema", "headers")
 
 
-@dataclass(frozen=True)
+@record
 class Operation:
     """One endpoint.
 
@@ -157,7 +158,7 @@ class Operation:
         return self.path
 
 
-@dataclass(frozen=True)
+@record
 class Model:
     """A model (Segmind slug, Pixazo model path, ...) and what it accepts."""
 
@@ -179,7 +180,7 @@ class Model:
         raise KeyError(name)
 
 
-@dataclass(frozen=True)
+@record
 class JobOutcome:
     """How a job-shaped scenario ends on this provider (`code`: its failure code, if any)."""
 
@@ -189,7 +190,7 @@ class JobOutcome:
     code: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Limits:
     """Per-account limits the provider documents; enforced in the realistic profile."""
 
@@ -198,7 +199,7 @@ class Limits:
     source: Source
 
 
-@dataclass(frozen=True)
+@record
 class Lifecycle:
     """The provider's own status words and how long each phase lasts.
 
@@ -229,7 +230,7 @@ class Lifecycle:
         return self.failed
 
 
-@dataclass(frozen=True)
+@record
 class Retention:
     record_seconds: float
     record_source: Source
@@ -237,7 +238,7 @@ class Retention:
     media_source: Source
 
 
-@dataclass(frozen=True)
+@record
 class Billing:
     """Which job outcomes are charged, per image, and in what unit."""
 
@@ -251,7 +252,7 @@ class Billing:
         freeze_fields(self, "fees")
 
 
-@dataclass(frozen=True)
+@record
 class Auth:
     """Where the key goes: `header`, after `scheme` (Bearer) when there is one."""
 
@@ -264,7 +265,7 @@ class Auth:
     hint: tuple[int, int] = (2, 2)
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """A fidelity note on behaviour that is not a field: ordering, billing, ..."""
 
@@ -273,7 +274,7 @@ class Note:
     source: Source
 
 
-@dataclass(frozen=True)
+@record
 class GrpcSurface:
     """One gRPC method served by translating it onto a REST contract's operations."""
 
@@ -293,7 +294,7 @@ class GrpcSurface:
         freeze_fields(self, "enums", "statuses", "fallback")
 
 
-@dataclass(frozen=True)
+@record
 class Variant:
     """Another observed form of the same surface (what older captures show, say), chosen
     per provider in the settings: its error cases replace the contract's by name."""
@@ -306,7 +307,7 @@ class Variant:
         freeze_fields(self, "errors")
 
 
-@dataclass(frozen=True)
+@record
 class Contract:
     provider: str
     title: str

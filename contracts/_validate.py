@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from contracts._model import Param, Rule
+from contracts.record import record
 
 _TYPE_NAMES = {
     str: "string",
@@ -31,7 +32,7 @@ MAX_URL_LENGTH = 8192
 ProblemKind = Literal["required", "type", "enum", "range", "length", "format", "items", "rule"]
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     param: str
     message: str
@@ -40,7 +41,7 @@ class Problem:
     kind: ProblemKind = "type"
 
 
-@dataclass
+@record(frozen=False)
 class Checked:
     """The outcome of a check: values with defaults filled in, and what was wrong."""
 

@@ -7,9 +7,9 @@ that table leaves out are marked inferred, each with its reason.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from contracts._model import Source, from_facts, inferred
+from contracts.record import record
 
 _RUNWARE = from_facts("§1.8 Output pixel dimensions (Runware model pages)")
 _DOUBLED = inferred(
@@ -18,7 +18,7 @@ _DOUBLED = inferred(
 _NO_SOURCE = inferred("no source gives sizes for this ratio; 2K is 2 x 1K as everywhere else")
 
 
-@dataclass(frozen=True)
+@record
 class PixelSize:
     width: int
     height: int

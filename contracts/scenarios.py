@@ -7,12 +7,11 @@ ones it can show onto its own status codes, bodies and job states.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from contracts._model import ScenarioKind
+from contracts.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     name: str
     kind: ScenarioKind

@@ -14,7 +14,6 @@ import base64
 import io
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +27,7 @@ except ModuleNotFoundError:  # pragma: no cover - exercised in a subprocess
     ) from None
 
 from contracts._model import Contract, Model, Operation, Param, Rule
+from contracts.record import record
 
 __all__ = [
     "BrokenSubmit",
@@ -48,7 +48,7 @@ _PROMPT_ALPHABET = string.ascii_letters + string.digits + " .,'-!?éü"
 _TEXT_CAP = 40
 
 
-@dataclass(frozen=True)
+@record
 class Submit:
     """A submit request: where it goes and the JSON body it carries."""
 
@@ -58,7 +58,7 @@ class Submit:
     body: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record
 class BrokenSubmit:
     operation: Operation
     model: Model

@@ -15,13 +15,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mockserver.admin import build_admin
 from mockserver.admin_policy import AdminPolicy
 from mockserver.call import webhook_render
 from mockserver.engine import Emulator, JournalEntry
-from mockserver.engine.journal import redact_headers
 from mockserver.engine.webhooks import Render
 from mockserver.faults import ENTRY, TRANSPORT, transport_of
 from mockserver.outbound import HttpOutbound
@@ -170,11 +169,8 @@ class MockApp:
             method=scope["method"],
             path=path,
             host=host,
-            request_headers=redact_headers(
-                ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
-                self.emulator.settings.journal_header_bytes,
-            ),
         )
+        entry.keep_headers(scope["headers"], self.emulator.settings.journal_header_bytes)
 
         started = time.perf_counter()
         recorded = False
@@ -189,12 +185,6 @@ class MockApp:
                 entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
                 self.emulator.journal.record(entry)
 
-        async def send_and_note(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-                record()
-            await send(message)
-
         extensions = scope.setdefault("extensions", {})
         extensions[ENTRY] = entry
         transport = transport_of(send)
@@ -204,7 +194,7 @@ class MockApp:
             await surface.handle(
                 scope,
                 receive,
-                send_and_note,
+                send,
                 emulator=self.emulator,
                 entry=entry,
                 record=record,

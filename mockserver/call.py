@@ -50,7 +50,7 @@ from mockserver.engine.journal import (
     trace_id,
 )
 from mockserver.engine.outbound import OutboundFailed
-from mockserver.engine.scenarios import RequestFacts
+from mockserver.engine.scenarios import PROMPT_TOKEN, RequestFacts
 from mockserver.engine.webhooks import Render
 from mockserver.faults import AFTER_HANDLING
 from mockserver.view import View
@@ -84,8 +84,6 @@ class Call(View):
     __slots__ = (
         "_body_read",
         "_claimed",
-        "_headers",
-        "_raw",
         "account",
         "entry",
         "fault",
@@ -123,8 +121,6 @@ class Call(View):
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
         self._body_read = False
-        self._raw = b""
-        self._headers: dict[str, str] | None = None
         # The rule use this request claimed when it chose, given back if it never plays.
         self._claimed: Choice | None = None
 
@@ -134,12 +130,11 @@ class Call(View):
 
     def header(self, name: str) -> str | None:
         """A request header, whatever the case of its name (the first one sent wins)."""
-        headers = self._headers
-        if headers is None:
-            headers = self._headers = {}
-            for raw_name, raw_value in self.request.scope["headers"]:  # the first one wins
-                headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
-        return headers.get(name.lower())
+        wanted = name.lower().encode("latin-1")
+        for raw_name, raw_value in self.request.scope["headers"]:  # ASGI: lower-case names
+            if raw_name == wanted:
+                return str(raw_value.decode("latin-1"))
+        return None
 
     # -- who is asking --------------------------------------------------------
 
@@ -311,11 +306,11 @@ class Call(View):
         if not job_id:
             raise Refusal("missing-parameter", f"{name} parameter is required")
         self.entry.job_id = job_id
-        job = self.emulator.find_job(self.provider, job_id, account, reading=True)
-        if job is None or not job.pollable:
+        found = self.emulator.read_job(self.provider, job_id, account)
+        if found is None:
             self._note_hidden(job_id, account)
             raise Refusal("request-not-found", request_id=job_id)
-        return job, self.emulator.observe(job)
+        return found
 
     def _note_hidden(self, job_id: str, account: Account) -> None:
         """A job record-not-ready hid from this read: the journal says so."""
@@ -347,7 +342,11 @@ class Call(View):
     def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
         """The scenario for this call; raises the refusal or network fault if it is one."""
         header = self.header("x-mock-scenario")
-        if not header and not isinstance(prompt, str) and self.emulator.director.idle:
+        if (
+            not header
+            and self.emulator.director.idle
+            and (not isinstance(prompt, str) or PROMPT_TOKEN.search(prompt) is None)
+        ):
             # Nothing could choose another: the common case, answered without the lock.
             self.entry.scenario, self.entry.scenario_source = "success", "default"
             return DEFAULT_CHOICE
@@ -399,8 +398,7 @@ class Call(View):
                 raise Refusal("payload-too-large", too_large(size, limit))
             chunks.append(chunk)
         self._body_read = True
-        self._raw = b"".join(chunks)
-        return self._raw
+        return b"".join(chunks)
 
     async def finish_reading(self) -> None:
         """Take whatever the client is still sending, so the connection can fail cleanly."""
@@ -419,7 +417,7 @@ class Call(View):
         if not isinstance(body, dict):
             kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(body), "a value")
             raise Refusal("malformed-body", f"Request body must be a JSON object, got {kind}")
-        self._journal_body(body)
+        self.entry.keep_json_body(raw, self.emulator.settings.journal_body_bytes, parse_json)
         return body
 
     async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
@@ -442,9 +440,5 @@ class Call(View):
             else:
                 body[name] = base64.b64encode(await value.read()).decode("ascii")
         check_unicode(body)
-        self._journal_body(body)
+        self.entry.body = bounded(body, self.emulator.settings.journal_body_bytes)
         return body
-
-    def _journal_body(self, body: Any) -> None:
-        limit = self.emulator.settings.journal_body_bytes
-        self.entry.body = bounded(body, limit, self._raw or None)

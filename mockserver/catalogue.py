@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from contracts import NETWORK_SCENARIOS, SCENARIOS, Contract
+from contracts.record import record
 from mockserver.engine.jobs import UNREADY_READS
 from mockserver.engine.scenarios import supported
 
@@ -18,7 +18,7 @@ _TIMING = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     scenario: str
     answer: str

@@ -22,11 +22,11 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from contracts.record import record
 from mockserver.engine.outbound import OutboundFailed, OutboundRefused, Reply
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ async def system_resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Target:
     """Where a request may go: the addresses checked, and what to tell the peer."""
 

@@ -17,18 +17,35 @@ def json_bytes(body: Any) -> bytes:
     """Standard JSON (never NaN); text that cannot be UTF-8 (a lone surrogate that reached
     an admin field) is written as a \\u escape instead, which is still valid JSON."""
     try:
-        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=_COMPACT).encode()
+        return _UTF8.encode(body).encode()
     except UnicodeEncodeError:
-        return json.dumps(body, allow_nan=False, separators=_COMPACT).encode()
+        return _ASCII.encode(body).encode()
 
 
-_COMPACT = (",", ":")
+# Built once: json.dumps with options builds an encoder on every call.
+_UTF8 = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_ASCII = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+class JsonAnswer(Response):
+    """A JSON answer whose headers are written directly (the common case: no others)."""
+
+    media_type = "application/json"
+
+    def __init__(self, data: bytes, status: int = 200) -> None:
+        self.status_code = status
+        self.body = data
+        self.background = None
+        self.raw_headers = [(b"content-length", str(len(data)).encode()), _JSON_TYPE]
 
 
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     data = json_bytes(body)
+    if not headers:
+        return JsonAnswer(data, status)
     return Response(data, status, headers=headers, media_type="application/json")
 
 

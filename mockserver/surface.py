@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from contracts import Contract, Operation
+from contracts.record import record
 from mockserver.call import Call
 from mockserver.engine import Emulator, JournalEntry, MockUsageError, Refusal
 from mockserver.engine.errors import NetworkFault
@@ -29,7 +29,7 @@ Handler = Callable[[Call], Awaitable[Response]]
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Route:
     operation: Operation
     pattern: re.Pattern[str]
@@ -58,6 +58,17 @@ def _header_text(text: str, limit: int = 1000) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def _noting_status(send: Send, entry: JournalEntry) -> Send:
+    """`send`, noting the status a fault still sends (a slow or truncated answer)."""
+
+    async def noted(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry.status = message["status"]
+        await send(message)
+
+    return noted
+
+
 class Surface:
     """One provider's routes, each bound to the contract operation it serves."""
 
@@ -82,11 +93,16 @@ class Surface:
         route_path: str,
         base_url: str,
     ) -> None:
-        """Answer one request; `record` journals it (before a fault hits the connection)."""
+        """Answer one request; `record` journals it before the client can see the answer
+        (or a fault hits the connection)."""
         entry.provider = self.contract.provider
         response = await self._respond(scope, receive, emulator, entry, route_path, base_url)
         if isinstance(response, FaultResponse):
             record()
+            await response(scope, receive, _noting_status(send, entry))
+            return
+        entry.status = response.status_code
+        record()
         await response(scope, receive, send)
 
     async def _respond(

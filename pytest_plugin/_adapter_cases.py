@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from contracts import NETWORK_SCENARIOS, SCENARIOS, Contract, Model, Param
+from contracts.record import record
 from contracts.strategies import valid_value
 
 # The neutral fields, and the names providers give them.
@@ -22,7 +22,7 @@ NEUTRAL_FIELDS = ("prompt", *_FIELDS)
 EXAMPLE_PROMPT = "A lighthouse at dusk, waves breaking on the rocks"
 
 
-@dataclass(frozen=True)
+@record
 class ImageRequest:
     """What the checks ask an adapter for, in provider-neutral words.
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from contracts import CONTRACTS, Contract, Model
+from contracts.record import record
 from pytest_plugin._adapter_cases import (
     ImageRequest,
     cover,
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 _PROFILES = ["instant", "fast", "realistic", "polls"]
 
 
-@dataclass(frozen=True)
+@record
 class Case:
     """One situation: the request, the lifecycle, what goes wrong, how often and where."""
 

@@ -13,9 +13,10 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from contracts.record import record
 from mockserver.engine import JournalEntry
 from mockserver.engine.errors import Runaway
 from pytest_plugin._adapter_clock import BoundNames, Leash, no_certificates, virtual_time
@@ -28,7 +29,7 @@ WALL_LIMIT = 30.0
 _SPIN_LIMIT = 50
 
 
-@dataclass
+@record(frozen=False)
 class Run:
     """What one adapter call did."""
 

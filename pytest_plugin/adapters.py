@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from contracts.record import record
 from mockserver.engine.errors import AdapterContractError
 
 try:
@@ -38,7 +38,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subp
 __all__ = ["AdapterOptions", "ImageRequest", "adapter_contract"]
 
 
-@dataclass(frozen=True)
+@record
 class AdapterOptions:
     """What the checks expect of an adapter; every number is in (virtual) seconds.
 

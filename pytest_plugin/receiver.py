@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from contracts.record import record
 
 __all__ = ["Headers", "ReceivedWebhook", "WebhookReceiver"]
 
@@ -39,7 +41,7 @@ class Headers(dict[str, str]):
         return super().get(name.lower(), default)
 
 
-@dataclass(frozen=True)
+@record
 class ReceivedWebhook:
     method: str
     path: str
@@ -55,7 +57,7 @@ class ReceivedWebhook:
         return json.loads(self.body)
 
 
-@dataclass
+@record(frozen=False)
 class _Plan:
     failures: list[int] = field(default_factory=list)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import heapq
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from contracts.record import record
 
 if TYPE_CHECKING:
     from mockserver.engine.store import Billing
@@ -31,7 +33,7 @@ def format_amount(amount: Decimal) -> str:
 HOUR = 3600.0
 
 
-@dataclass(slots=True)
+@record(frozen=False, slots=True)
 class Account:
     provider: str
     key: str

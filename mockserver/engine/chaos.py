@@ -11,9 +11,10 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
+from contracts.record import record
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.scenarios import RequestFacts
 
@@ -33,7 +34,7 @@ def _matches(provider: str | None, operation: str | None, facts: RequestFacts) -
     )
 
 
-@dataclass(frozen=True)
+@record
 class ChaosEntry:
     scenario: str
     probability: float
@@ -85,7 +86,7 @@ class Chaos:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class LatencyEntry:
     kind: str
     provider: str | None = None

@@ -438,6 +438,18 @@ class Emulator:
     ) -> Job | None:
         """The caller's job, or None when unknown, expired or someone else's (or, for a
         client's read, not visible yet: record-not-ready spends one hidden read)."""
+        return self._find_job(provider, job_id, account, reading)
+
+    @owned
+    def read_job(self, provider: str, job_id: str, account: Account) -> tuple[Job, int] | None:
+        """A client's read, in one step: the caller's job and its phase now (the read
+        counted), or None when `find_job` finds nothing readable."""
+        job = self._find_job(provider, job_id, account, True)
+        if job is None or not job.pollable:
+            return None
+        return job, self._observe(job, True)
+
+    def _find_job(self, provider: str, job_id: str, account: Account, reading: bool) -> Job | None:
         now = self.clock.now()
         self._sweep(now)
         job = self.jobs.get(job_id, now)
@@ -473,6 +485,9 @@ class Emulator:
     @owned
     def observe(self, job: Job, *, count_read: bool = True) -> int:
         """The job's phase now; settles its charge once it is terminal."""
+        return self._observe(job, count_read)
+
+    def _observe(self, job: Job, count_read: bool) -> int:
         if count_read:
             job.reads = self.jobs.count_read(job)
         seen = job.observed

@@ -34,6 +34,7 @@ class IdSource:
         self._numbers = numbers
         self._rng = random.Random(f"grok-imagine-mock/{stream}/{seed}")
         self._counter = 0
+        self._templates: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def _source(self) -> random.Random:
@@ -46,7 +47,7 @@ class IdSource:
     def uuid4(self) -> str:
         rng = self._source()
         with self._lock:
-            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            return _uuid4(rng.getrandbits(128))
 
     def hex(self, length: int) -> str:
         rng = self._source()
@@ -55,20 +56,24 @@ class IdSource:
 
     def make(self, template: str, *, model: str, now: float) -> str:
         """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in."""
+        parts = self._templates.get(template)
+        if parts is None:  # literal text and placeholder names, alternately
+            parts = self._templates[template] = tuple(_PLACEHOLDER.split(template))
         rng = self._source()
-
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name == "model":
-                return model
-            if name == "uuid4":
-                return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            if name == "uuid7":
-                return _uuid7(rng, now)
-            return f"{rng.getrandbits(int(name[3:]) * 4):0{name[3:]}x}"
-
+        out = []
         with self._lock:
-            return _PLACEHOLDER.sub(fill, template)
+            for index, part in enumerate(parts):
+                if not index % 2:
+                    out.append(part)
+                elif part == "model":
+                    out.append(model)
+                elif part == "uuid4":
+                    out.append(_uuid4(rng.getrandbits(128)))
+                elif part == "uuid7":
+                    out.append(_uuid7(rng, now))
+                else:
+                    out.append(f"{rng.getrandbits(int(part[3:]) * 4):0{part[3:]}x}")
+        return "".join(out)
 
     def job_rng(self) -> random.Random:
         """A fresh generator for one job: its timings, image variant and seed value."""
@@ -79,6 +84,13 @@ class IdSource:
                 self._counter += 1
                 counter = self._counter
         return random.Random(f"grok-imagine-mock/job/{self.seed}/{counter}")
+
+
+def _uuid4(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))`, without building the object."""
+    bits = (bits & ~(0xF000 << 64) & ~(0xC000 << 48)) | (4 << 76) | (0x8000 << 48)
+    text = f"{bits:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _uuid7(rng: random.Random, now: float) -> str:

@@ -20,9 +20,9 @@ import threading
 import zlib
 from collections import OrderedDict
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Protocol
 
+from contracts.record import record
 from mockserver.engine.errors import InputImageError
 
 LABEL_BYTES = 96
@@ -44,14 +44,14 @@ _DATA_URI = re.compile(
 _INPUT_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ImageInfo:
     width: int
     height: int
     format: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Rendered:
     data: bytes
     label_at: int

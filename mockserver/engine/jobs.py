@@ -8,11 +8,11 @@ import json
 import random
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from contracts import TIMING_SCENARIOS, Contract
+from contracts.record import record
 from mockserver.engine.lifecycle import Timeline, plan
 from mockserver.engine.webhooks import Delivery
 
@@ -32,8 +32,11 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 def request_text(params: Mapping[str, Any]) -> bytes:
     """A job's request as kept: compacted, as compact JSON (UTF-8, as sent)."""
-    text = json.dumps(compact(params), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "surrogatepass")
+    return _COMPACT_JSON.encode(compact(params)).encode("utf-8", "surrogatepass")
+
+
+# Built once: json.dumps with options builds an encoder on every call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def compact(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +108,7 @@ def digest(text: str) -> str:
     return f"{head}<{len(text)} chars, sha256 {sha}, not kept>"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class MediaPlan:
     """The images a job produces; the bytes are made on request, never stored."""
 
@@ -116,7 +119,7 @@ class MediaPlan:
     variant: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class MediaRequest:
     """The images a submit asks for."""
 
@@ -126,7 +129,7 @@ class MediaRequest:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Outcome:
     kind: OutcomeKind
     message: str = ""
@@ -147,7 +150,7 @@ SUCCEEDED = Outcome("succeeded")  # immutable: every successful job shares it
 NOTHING = Decimal(0)  # immutable: every job without a fee shares it
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False, eq=False, slots=True)
 class Job:
     id: str
     provider: str

@@ -8,14 +8,14 @@ Readers get copies, so a query never races a request being journaled.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from mockserver.engine.errors import JournalMismatch
@@ -149,29 +149,145 @@ def bounded(value: Any, limit: int, raw: bytes | None = None) -> Any:
     }
 
 
-@dataclass(slots=True)
+# A request's headers as the server handed them over (ASGI: lower-case names, bytes).
+RawHeaders = Iterable[tuple[bytes, bytes]]
+
+_FIELDS = (
+    "at",
+    "method",
+    "path",
+    "host",
+    "provider",
+    "operation",
+    "status",
+    "request_headers",
+    "body",
+    "job_id",
+    "scenario",
+    "scenario_source",
+    "key_hint",
+    "key_fingerprint",
+    "error",
+    "warnings",
+    "duration_ms",
+    "seq",
+)
+
+
 class JournalEntry:
-    at: float
-    method: str
-    path: str
-    host: str
-    provider: str | None = None
-    operation: str | None = None
-    status: int | None = None
-    request_headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    job_id: str | None = None
-    scenario: str | None = None
-    scenario_source: str | None = None
-    key_hint: str | None = None
-    key_fingerprint: str | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    duration_ms: float | None = None
-    seq: int = 0
+    """One request as the journal keeps it.
+
+    Headers, and a JSON body no bigger than what the journal keeps, stay as received
+    until someone reads them, and are redacted and summarized then: the request pays
+    for neither, and readers see exactly what an eager copy would have shown.
+    """
+
+    __slots__ = (
+        "_body",
+        "_headers",
+        "_raw_body",
+        "_raw_headers",
+        "at",
+        "duration_ms",
+        "error",
+        "host",
+        "job_id",
+        "key_fingerprint",
+        "key_hint",
+        "method",
+        "operation",
+        "path",
+        "provider",
+        "scenario",
+        "scenario_source",
+        "seq",
+        "status",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        at: float,
+        method: str,
+        path: str,
+        host: str,
+        provider: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        request_headers: dict[str, str] | None = None,
+        body: Any = None,
+        job_id: str | None = None,
+        scenario: str | None = None,
+        scenario_source: str | None = None,
+        key_hint: str | None = None,
+        key_fingerprint: str | None = None,
+        error: str | None = None,
+        warnings: list[str] | None = None,
+        duration_ms: float | None = None,
+        seq: int = 0,
+    ) -> None:
+        self.at, self.method, self.path, self.host = at, method, path, host
+        self.provider, self.operation, self.status = provider, operation, status
+        self._headers = request_headers if request_headers is not None else {}
+        # Kept as received until read: (headers, limit) and (body, parse, limit).
+        self._raw_headers: tuple[RawHeaders, int] | None = None
+        self._body = body
+        self._raw_body: tuple[bytes, Callable[[bytes], Any], int] | None = None
+        self.job_id, self.scenario, self.scenario_source = job_id, scenario, scenario_source
+        self.key_hint, self.key_fingerprint, self.error = key_hint, key_fingerprint, error
+        self.warnings = warnings if warnings is not None else []
+        self.duration_ms, self.seq = duration_ms, seq
+
+    def keep_headers(self, raw: list[tuple[bytes, bytes]], limit: int) -> None:
+        """Journal `raw` (at most `limit` bytes of it, secrets as hints): kept as they
+        are when they fit, so they are redacted only if someone reads them."""
+        if sum(len(name) + len(value) for name, value in raw) <= limit:
+            self._raw_headers = (raw, limit)
+        else:  # big: what is kept is bounded now, not the whole block
+            self._headers = redact_headers(_decoded(raw), limit)
+
+    def keep_json_body(self, raw: bytes, limit: int, parse: Callable[[bytes], Any]) -> None:
+        """Journal a JSON body received as `raw`, as `bounded` would; a small one is
+        parsed again and summarized only when read."""
+        if len(raw) <= limit:
+            self._raw_body, self._body = (raw, parse, limit), None
+        else:
+            self._body = bounded(parse(raw), limit, raw)
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        pending = self._raw_headers
+        if pending is not None:
+            self._headers = redact_headers(_decoded(pending[0]), pending[1])
+            self._raw_headers = None
+        return self._headers
+
+    @request_headers.setter
+    def request_headers(self, headers: dict[str, str]) -> None:
+        self._headers, self._raw_headers = headers, None
+
+    @property
+    def body(self) -> Any:
+        pending = self._raw_body
+        if pending is not None:
+            raw, parse, limit = pending
+            self._body = bounded(parse(raw), limit, raw)
+            self._raw_body = None
+        return self._body
+
+    @body.setter
+    def body(self, body: Any) -> None:
+        self._body, self._raw_body = body, None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: copy.deepcopy(getattr(self, name)) for name in _FIELDS}
+
+    def __repr__(self) -> str:
+        return f"JournalEntry({describe(self)})"
+
+
+def _decoded(raw: RawHeaders) -> Iterator[tuple[str, str]]:
+    return ((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 
 # What a journal query can filter on.

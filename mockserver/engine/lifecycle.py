@@ -10,7 +10,8 @@ import bisect
 import random
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from contracts.record import record
 
 PROFILES: dict[str, str] = {
     "instant": "terminal at once",
@@ -34,7 +35,7 @@ def check_profile(name: str) -> str:
 _EPSILON = 1e-6
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Timeline:
     """When each non-terminal phase ends, as seconds after submission."""
 

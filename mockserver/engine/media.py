@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from contracts.record import record
 from mockserver.engine.imaging import ImageFactory
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ _PACK = struct.Struct(">BHHBIB")
 _MAC_BYTES = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class MediaRef:
     job_id: str
     index: int

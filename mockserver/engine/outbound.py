@@ -9,15 +9,15 @@ has a total deadline, and no more than `limit` bytes of a reply are read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
+from contracts.record import record
 from mockserver.engine.errors import OutboundFailed, OutboundRefused
 
 __all__ = ["Outbound", "OutboundFailed", "OutboundRefused", "Reply"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Reply:
     status: int
     # At most the limit asked for; `size` is what the peer said it sent, when it said.

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Literal
 
 from contracts import NETWORK_SCENARIOS, OUTCOME_SCENARIOS, SCENARIOS, TIMING_SCENARIOS, Contract
+from contracts.record import record
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.journal import key_hint
 
@@ -34,7 +35,7 @@ def is_job_scenario(name: str, contract: Contract) -> bool:
     return name in OUTCOME_SCENARIOS or name in TIMING_SCENARIOS or name in contract.outcomes
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RequestFacts:
     """What a scenario rule can match a request on (model and prompt once the body is read)."""
 
@@ -46,7 +47,7 @@ class RequestFacts:
     prompt: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RuleMatch:
     """What a queued rule matches and how often: the fields a user gives (the Python
     API, the admin API and the config file all take exactly these)."""
@@ -83,7 +84,7 @@ _TEXT_FIELDS = ("provider", "operation", "model", "key", "prompt")
 RULE_FIELDS = ("scenario", *(f.name for f in fields(RuleMatch)))
 
 
-@dataclass(slots=True)
+@record(frozen=False, slots=True)
 class ScenarioRule:
     id: str
     scenario: str
@@ -200,14 +201,14 @@ def _number(rule: ScenarioRule) -> int:
     return int(rule.id.rpartition("-")[2])
 
 
-@dataclass(slots=True)
+@record(frozen=False, slots=True)
 class Claim:
     """One request's hold on one of a rule's `times`: spent once the scenario plays."""
 
     spent: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Choice:
     scenario: str
     source: ChoiceSource

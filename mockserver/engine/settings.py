@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
 from contracts import CONTRACTS, Contract, freeze
+from contracts.record import record
 from mockserver.engine.accounts import DEFAULT_BALANCE
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.errors import MockUsageError
@@ -16,7 +17,7 @@ from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.webhooks import WebhookPolicy
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     seed: int = 0
     profile: str = "fast"

@@ -27,10 +27,10 @@ decimals, the precision providers print).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from contracts.record import record
 from mockserver.engine.accounts import Account, HoldResult, MemoryBilling
 from mockserver.engine.jobs import Job, JobStore
 from mockserver.engine.journal import SharedLog
@@ -237,7 +237,7 @@ class Numbers(Protocol):
     def clear(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@record
 class State:
     """One emulator's state: each concept in its store. `numbers` None means ids come
     from one seeded stream in this process (a seed reproduces them as ever)."""

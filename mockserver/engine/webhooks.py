@@ -23,10 +23,11 @@ import json
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from contracts.record import record
 from mockserver.engine.clock import Clock
 from mockserver.engine.journal import Journal, JournalEntry, bounded
 from mockserver.engine.outbound import Outbound, OutboundFailed, OutboundRefused
@@ -45,7 +46,7 @@ _REPLY_LIMIT = 64 * 1024
 _REPLY_KEPT = 512
 
 
-@dataclass(frozen=True)
+@record
 class WebhookPolicy:
     attempts: int = 5
     # Seconds on the emulator clock before each retry (the last repeats).
@@ -58,7 +59,7 @@ class WebhookPolicy:
     body_bytes: int = 16 * 1024
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Delivery:
     id: str
     provider: str
