@@ -78,6 +78,8 @@ class MockApp:
         self._admin = build_admin(self)
         self._on_shutdown = on_shutdown
         self._sync: Callable[[], None] | None = emulator.sync if emulator.shared else None
+        # Whether webhooks go from the serving loop already (a server with lifespan).
+        self._homed = False
         emulator.revive_webhook = self._revive_webhook
 
     def _revive_webhook(self, spec: dict[str, Any]) -> Render | None:
@@ -105,6 +107,10 @@ class MockApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # The server's loop serves every request and lives as long as it: webhooks
+                # go from it, and requests need not look for a loop to bind them to.
+                self.emulator.deliver_webhooks_from(asyncio.get_running_loop())
+                self._homed = True
                 janitor = asyncio.create_task(self._janitor(), name="grok-mock-janitor")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -131,7 +137,8 @@ class MockApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._sync is not None:  # other processes change the state too
             self._sync()
-        self.emulator.webhooks.bind()
+        if not self._homed:
+            self.emulator.webhooks.bind()
         host = _host(scope)
         root = scope.get("root_path", "")
         path = scope["path"]

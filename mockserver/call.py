@@ -45,7 +45,6 @@ from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, inp
 from mockserver.engine.journal import (
     account_id,
     bounded,
-    key_hint,
     masked,
     trace_id,
 )
@@ -162,8 +161,7 @@ class Call(View):
 
     def _note_key(self, key: str | None) -> None:
         self.key = key
-        self.entry.key_hint = key_hint(key)
-        self.entry.key_fingerprint = self.emulator.journal.fingerprint(key)
+        self.entry.note_key(key)
 
     def context(self) -> dict[str, Any]:
         """What fills an error template besides the refusal's own fields."""

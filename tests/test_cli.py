@@ -16,7 +16,9 @@ import httpx
 import pytest
 from segmind import SegmindClient
 
+from pytest_plugin.receiver import WebhookReceiver
 from tests.conftest import decode
+from tests.pixazo.test_pixazo import T2I
 
 # Every test here starts the CLI as a real process.
 pytestmark = pytest.mark.slow
@@ -81,6 +83,25 @@ def test_serve_announces_every_surface_and_serves_the_sdk() -> None:
         result = client.submit_async("grok-imagine-image", prompt="x", resolution="1k").wait()
         image = decode(httpx.get(result["output"]).content)
         assert image.size == (1408, 768)
+
+
+def test_a_served_process_sends_webhooks_from_its_loop_and_after_a_reset() -> None:
+    # The server's loop is where webhooks go from (requests do not look for one): a reset,
+    # which makes the webhook sender anew, must leave it sending.
+    headers = {"Ocp-Apim-Subscription-Key": "k"}
+    with WebhookReceiver() as receiver, serve("--profile", "instant") as served:
+        sent = []
+        for round_ in range(2):
+            answer = httpx.post(
+                served.origin + T2I,
+                json={"prompt": "a lighthouse"},
+                headers={**headers, "X-Webhook-URL": receiver.url},
+            )
+            assert answer.status_code == 202, answer.text
+            sent.append(answer.json()["request_id"])
+            received = receiver.wait(round_ + 1, timeout=10)
+            assert [r.json["request_id"] for r in received] == sent
+            httpx.post(f"{served.origin}/__mock/reset", json={})
 
 
 def test_python_dash_m_mockserver_is_the_same_command() -> None:

@@ -57,25 +57,6 @@ def trace_id(now: float, noise: str) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(now)) + noise
 
 
-class Fingerprints:
-    """`key_fingerprint`, remembered for the keys seen lately: every request hashes its key,
-    and most requests come with a key seen before."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._known: dict[str, str] = {}
-        self._size = size
-
-    def __call__(self, key: str | None) -> str | None:
-        if not key:
-            return None
-        found = self._known.get(key)
-        if found is None:
-            if len(self._known) >= self._size:
-                self._known.clear()
-            found = self._known[key] = hashlib.sha256(key.encode()).hexdigest()[:16]
-        return found
-
-
 def key_fingerprint(key: str | None) -> str | None:
     """A stable handle to filter the journal by key without storing the key."""
     if not key:
@@ -184,7 +165,10 @@ class JournalEntry:
 
     __slots__ = (
         "_body",
+        "_fingerprint",
         "_headers",
+        "_hint",
+        "_key",
         "_raw_body",
         "_raw_headers",
         "at",
@@ -192,8 +176,6 @@ class JournalEntry:
         "error",
         "host",
         "job_id",
-        "key_fingerprint",
-        "key_hint",
         "method",
         "operation",
         "path",
@@ -234,7 +216,9 @@ class JournalEntry:
         self._body = body
         self._raw_body: tuple[bytes, Callable[[bytes], Any], int] | None = None
         self.job_id, self.scenario, self.scenario_source = job_id, scenario, scenario_source
-        self.key_hint, self.key_fingerprint, self.error = key_hint, key_fingerprint, error
+        # The API key itself, only until someone reads its hint or fingerprint.
+        self._key: str | None = None
+        self._hint, self._fingerprint, self.error = key_hint, key_fingerprint, error
         self.warnings = warnings if warnings is not None else []
         self.duration_ms, self.seq = duration_ms, seq
 
@@ -253,6 +237,37 @@ class JournalEntry:
             self._raw_body, self._body = (raw, parse, limit), None
         else:
             self._body = bounded(parse(raw), limit, raw)
+
+    def note_key(self, key: str | None) -> None:
+        """Journal who asked: `key_hint` and `key_fingerprint`, made from `key` when read."""
+        self._key, self._hint, self._fingerprint = key, None, None
+
+    @property
+    def key_hint(self) -> str | None:
+        if self._key is not None:
+            self._settle_key()
+        return self._hint
+
+    @key_hint.setter
+    def key_hint(self, hint: str | None) -> None:
+        self._settle_key()
+        self._hint = hint
+
+    @property
+    def key_fingerprint(self) -> str | None:
+        if self._key is not None:
+            self._settle_key()
+        return self._fingerprint
+
+    @key_fingerprint.setter
+    def key_fingerprint(self, fingerprint: str | None) -> None:
+        self._settle_key()
+        self._fingerprint = fingerprint
+
+    def _settle_key(self) -> None:
+        key = self._key
+        if key is not None:
+            self._hint, self._fingerprint, self._key = key_hint(key), key_fingerprint(key), None
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -342,7 +357,6 @@ class Journal:
         self._shared = shared
         self._seq = 0
         self._lock = threading.Lock()
-        self.fingerprint = Fingerprints()
 
     @property
     def size(self) -> int:

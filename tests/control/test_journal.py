@@ -9,7 +9,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Emulator
-from mockserver.engine.journal import JournalMismatch
+from mockserver.bodies import parse_json
+from mockserver.engine.journal import (
+    TRUNCATED,
+    JournalEntry,
+    JournalMismatch,
+    bounded,
+    key_fingerprint,
+    redact_headers,
+)
 from pytest_plugin import GrokMock
 
 SEGMIND = "https://api.segmind.com"
@@ -137,3 +145,33 @@ def test_a_pytest_failure_prints_the_near_misses(pytester: pytest.Pytester) -> N
             "*differs in: operation 'v2.submit' (wanted 'v2.status')*",
         ]
     )
+
+
+def test_an_entry_redacts_and_summarizes_when_read_exactly_as_at_once() -> None:
+    raw = [(b"x-api-key", b"sk-live-0123456789"), (b"authorization", b"Bearer tok-abcdefgh")]
+    body = json.dumps({"prompt": "p" * 400, "n": 2, "list": list(range(50))}).encode()
+    entry = JournalEntry(at=0.0, method="POST", path="/", host="h")
+    entry.keep_headers(raw, 8192)
+    entry.keep_json_body(body, 16384, parse_json)
+    entry.note_key("sk-live-0123456789")
+    decoded = [(k.decode(), v.decode()) for k, v in raw]
+    assert entry.request_headers == redact_headers(decoded, 8192)
+    assert entry.body == bounded(json.loads(body), 16384, body)
+    assert entry.key_hint == "sk-l...89"
+    assert entry.key_fingerprint == key_fingerprint("sk-live-0123456789")
+    shown = json.dumps(entry.to_dict()) + repr(entry)
+    assert "0123456789" not in shown
+    assert "abcdefgh" not in shown
+
+
+def test_big_headers_and_bodies_are_bounded_at_once_not_kept_whole() -> None:
+    entry = JournalEntry(at=0.0, method="POST", path="/", host="h")
+    big = [(f"x-h{i}".encode(), b"v" * 1000) for i in range(100)]
+    entry.keep_headers(big, 8192)
+    body = json.dumps({"prompt": "p" * 100, "items": ["x" * 150] * 200}).encode()
+    entry.keep_json_body(body, 1024, parse_json)
+    # Nothing held refers to what was received: only the bounded copies.
+    assert entry._raw_headers is None
+    assert entry._raw_body is None
+    assert "..." in entry.request_headers
+    assert entry.body[TRUNCATED] is True
