@@ -112,7 +112,8 @@ def lifecycle(profile: str, runs: int = 300) -> float:
                 ):
                     pass
                 result = client.get(job["response_url"], headers=headers).json()
-                client.get(result["output"][0]).raise_for_status()
+                output = result["output"]  # one image: its URL; n > 1: a list of them
+                client.get(output if isinstance(output, str) else output[0]).raise_for_status()
                 timings.append(time.perf_counter() - started)
     finally:
         portal.close()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import build_admin
 from mockserver.admin_policy import AdminPolicy
@@ -75,7 +75,8 @@ class MockApp:
         self.surfaces: dict[str, Surface] = {p: SURFACES[p] for p in emulator.contracts}
         self._by_host = {h: s for s in self.surfaces.values() for h in s.contract.hosts}
         self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
-        self._admin = build_admin(self)
+        # Built on the first admin request: most in-process tests never make one.
+        self._admin: ASGIApp | None = None
         self._on_shutdown = on_shutdown
         self._sync: Callable[[], None] | None = emulator.sync if emulator.shared else None
         # Whether webhooks go from the serving loop already (a server with lifespan).
@@ -145,6 +146,8 @@ class MockApp:
         route_path = path[len(root) :] if root and path.startswith(root) else path
         head, _, rest = route_path.lstrip("/").partition("/")
         if head == ADMIN_PREFIX:
+            if self._admin is None:
+                self._admin = build_admin(self)
             await self._admin(scope, receive, send)
             return
         surface = self._by_host.get(_hostname(host))

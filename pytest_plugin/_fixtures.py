@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import uuid
 from collections.abc import Iterator
@@ -77,8 +78,13 @@ def provider_hosts() -> dict[str, str]:
 
 def _grpc_available(emulator: Emulator) -> bool:
     """xAI's gRPC service can be served: xai is, and the gRPC extra is installed."""
-    found = importlib.util.find_spec
-    return "xai" in emulator.contracts and all(found(m) for m in ("grpc", "xai_sdk"))
+    return "xai" in emulator.contracts and _grpc_installed()
+
+
+@functools.cache
+def _grpc_installed() -> bool:
+    """Looked up once a session: a fact about the environment, not about a test."""
+    return all(importlib.util.find_spec(m) for m in ("grpc", "xai_sdk"))
 
 
 @contextlib.contextmanager

@@ -225,7 +225,10 @@ class JournalEntry:
     def keep_headers(self, raw: list[tuple[bytes, bytes]], limit: int) -> None:
         """Journal `raw` (at most `limit` bytes of it, secrets as hints): kept as they
         are when they fit, so they are redacted only if someone reads them."""
-        if sum(len(name) + len(value) for name, value in raw) <= limit:
+        size = 0
+        for name, value in raw:  # a loop, not sum() over a generator: on every request
+            size += len(name) + len(value)
+        if size <= limit:
             self._raw_headers = (raw, limit)
         else:  # big: what is kept is bounded now, not the whole block
             self._headers = redact_headers(_decoded(raw), limit)

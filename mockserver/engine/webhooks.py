@@ -209,13 +209,23 @@ class Webhooks:
             self._runner = loop.create_task(self._run(queue), name="grok-mock-webhooks")
 
     def _pool(self, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[tuple[Delivery, bool]]:
-        """Start the workers on `loop` (with the lock)."""
+        """The queue the workers on `loop` take from (with the lock); the workers start
+        when there is work for them (`_staff`): most emulators never send a webhook, and
+        a test's emulator lives for one test."""
         self._loop, self._queue = loop, asyncio.Queue()
-        self._workers = [
-            loop.create_task(self._work(self._queue), name=f"grok-mock-webhook-{n}")
-            for n in range(self.policy.concurrency)
-        ]
+        self._workers = []
         return self._queue
+
+    def _staff(self, queue: asyncio.Queue[tuple[Delivery, bool]]) -> None:
+        """Enough workers for what is queued and in flight, up to the pool's size (on the
+        loop, after queuing)."""
+        with self._lock:
+            if queue is not self._queue or self._loop is None:
+                return
+            wanted = min(self.policy.concurrency, queue.qsize() + self._in_flight)
+            for n in range(len(self._workers), wanted):
+                task = self._loop.create_task(self._work(queue), name=f"grok-mock-webhook-{n}")
+                self._workers.append(task)
 
     def _stop(self, *, requeue: bool) -> None:
         """Stop the runner and workers of the loop that served until now (with the lock)."""
@@ -314,6 +324,7 @@ class Webhooks:
         if self._shared is None:
             for delivery in self._pop_due():
                 queue.put_nowait((delivery, False))
+        self._staff(queue)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(queue.join(), seconds)
         with self._lock:
@@ -344,6 +355,7 @@ class Webhooks:
             wake.clear()
             for delivery in self._pop_due():
                 queue.put_nowait((delivery, True))
+            self._staff(queue)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._real_wait())
 

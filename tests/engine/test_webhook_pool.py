@@ -91,3 +91,32 @@ def test_all_due_at_once_are_sent_by_the_pool_none_lost(receiver: SlowReceiver) 
 def test_workers_setting_is_validated() -> None:
     with pytest.raises(Exception, match="webhook_concurrency must be a positive integer"):
         Emulator(webhook_concurrency=0)
+
+
+def test_workers_start_only_when_there_is_work_for_them(receiver: SlowReceiver) -> None:
+    # A test's emulator that never sends a webhook must not pay for a pool of 64 tasks.
+    clock = ManualClock()
+    emulator = Emulator(clock=clock, profile="fast", seed=5, webhook_concurrency=WORKERS)
+    with TestClient(create_app(emulator)) as client:
+
+        def workers() -> int:
+            names = client.portal.call(_task_names)
+            return sum(name.startswith("grok-mock-webhook-") for name in names)
+
+        headers = {**AUTH, "X-Webhook-URL": receiver.url}
+        assert client.post(T2I, json=PAGE_BODY, headers=headers).status_code == 202
+        assert workers() == 0  # the runner waits on the clock; nobody else is needed
+        clock.advance(3600)
+        emulator.webhooks.wait(1)
+        assert workers() == 1  # one delivery due: one worker, not the pool
+        for _ in range(10):
+            assert client.post(T2I, json=PAGE_BODY, headers=headers).status_code == 202
+        clock.advance(3600)
+        emulator.webhooks.wait(11)
+        assert workers() == WORKERS
+
+
+async def _task_names() -> list[str]:
+    import asyncio
+
+    return [task.get_name() for task in asyncio.all_tasks()]
