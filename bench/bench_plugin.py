@@ -120,6 +120,26 @@ def lifecycle(profile: str, runs: int = 300) -> float:
     return statistics.median(timings[20:]) * 1000
 
 
+def bare_lifecycle(requests: int, runs: int = 300) -> float:
+    """The floor: the same number of requests through httpx to a transport that answers at
+    once (httpx's own work: building requests, cookies, responses), in the same run."""
+    answer = {"status": "COMPLETED", "status_url": "https://h/s", "response_url": "https://h/r"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={**answer, "output": "https://h/m"})
+
+    timings = []
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        headers = {"x-api-key": "bench"}
+        for _ in range(runs + 20):
+            started = time.perf_counter()
+            client.post("https://api.segmind.com/v2/x", json={"prompt": "bench"}, headers=headers)
+            for _ in range(requests - 1):
+                client.get("https://api.segmind.com/v2/requests/x/status", headers=headers).json()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings[20:]) * 1000
+
+
 def import_cost() -> tuple[float, float]:
     """The plugin's share of a real pytest session's imports, and of its wall time."""
     with tempfile.TemporaryDirectory() as folder:
@@ -158,10 +178,12 @@ def main() -> None:
     print(
         f"grok_mock fixture overhead per test: median {fixture_overhead():.2f} ms (budget <= 3 ms)"
     )
-    for profile in ("instant", "polls"):
+    for profile, requests in (("instant", 4), ("polls", 6)):
+        spent, floor = lifecycle(profile), bare_lifecycle(requests)
         print(
-            f"Segmind v2 lifecycle in-process, {profile}: median {lifecycle(profile):.2f} ms "
-            "(submit, status until COMPLETED, result, media; budget <= 2 ms)"
+            f"Segmind v2 lifecycle in-process, {profile}: median {spent:.2f} ms "
+            "(submit, status until COMPLETED, result, media; budget <= 2 ms); "
+            f"httpx alone for its {requests} requests: {floor:.2f} ms ({spent / floor:.1f}x)"
         )
     imported, session = import_cost()
     print(
