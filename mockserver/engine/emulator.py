@@ -32,26 +32,18 @@ from mockserver.engine.clock import Clock, SystemClock
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
+from mockserver.engine.jobs import Job, MediaRequest
 from mockserver.engine.journal import Journal
-from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.media import MediaDesk, MediaRef
 from mockserver.engine.outbound import Outbound
+from mockserver.engine.planner import Planner, checked_profile
 from mockserver.engine.scenarios import Choice, RequestFacts, ScenarioRule
-from mockserver.engine.settings import (
-    Settings,
-    effective_durations,
-    effective_retention,
-    enforced_limits,
-)
+from mockserver.engine.settings import Settings, enforced_limits
 from mockserver.engine.store import Jobs, State, memory_state
 from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
-_T = TypeVar("_T")
-# Distinct shared costs and looks kept at most (a few dozen in practice).
-_SHARED_LIMIT = 4096
 # Emulator seconds between sweeps of a shared store by one process.
 SHARED_SWEEP = 0.25
 
@@ -120,7 +112,6 @@ class Emulator:
     @owned
     def _configure(self, settings: Settings) -> None:
         self.settings = settings
-        self._shared: dict[Any, Any] = {}
         self.contracts: dict[str, Contract] = {
             p: CONTRACTS[p].in_variant(settings.variants.get(p)) for p in settings.providers
         }
@@ -143,8 +134,7 @@ class Emulator:
         self.journal = Journal(settings.journal_size, shared=state.journal)
         self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
         self.rules = self.director.rules
-        self._durations = {p: effective_durations(c, settings) for p, c in self.contracts.items()}
-        self._retention = {p: effective_retention(c, settings) for p, c in self.contracts.items()}
+        self.planner = Planner(self.contracts, settings, self.ids)
         self.bank = Bank(settings, self.contracts, state.billing, settled=state.jobs.settled)
         self.accounts = self.bank.accounts
         previous: Webhooks | None = getattr(self, "webhooks", None)
@@ -195,7 +185,7 @@ class Emulator:
     @owned
     def set_profile(self, profile: str) -> None:
         """The profile new jobs follow; jobs already submitted keep theirs."""
-        self.profile = self._checked_profile(profile)
+        self.profile = checked_profile(profile)
         self._publish_tuned()
 
     @property
@@ -217,7 +207,7 @@ class Emulator:
         version, tuned = tunables.changed(self._tuned_version, pulled)
         if tuned is not None:
             with self.lock:
-                self.profile = self._checked_profile(tuned["profile"])
+                self.profile = checked_profile(tuned["profile"])
                 self.director.set_chaos(tuned["chaos"])
                 self.director.set_latency(tuned["latency"])
         self._tuned_version = version
@@ -233,13 +223,6 @@ class Emulator:
                     "latency": [dataclasses.asdict(e) for e in director.latency.entries],
                 }
             )
-
-    @staticmethod
-    def _checked_profile(profile: str) -> str:
-        try:
-            return check_profile(profile)
-        except ValueError as exc:
-            raise MockUsageError(str(exc)) from None
 
     def advance(self, seconds: float) -> float:
         try:
@@ -364,8 +347,7 @@ class Emulator:
         now = self.clock.now()
         self._sweep(now)
         contract = self.contracts[provider]
-        price = self.settings.prices.get(provider, {}).get(model, price_per_image)
-        cost = self._share((provider, model, price, media.count), price * media.count)
+        cost = self.planner.cost(provider, model, price_per_image, media.count)
         per_hour = self.bank.check_limits(contract, account, self.profile, now)
         forced = choice.scenario == "insufficient-credits"
         if forced:  # the rule is spent on this refusal
@@ -375,62 +357,28 @@ class Emulator:
         job_id = self.ids.make(contract.job_ids, model=model, now=now)
         self.bank.hold(job_id, account, cost)
         self.commit(choice)
-        job = Job(
-            id=job_id,
-            provider=provider,
+        job = self.planner.job(
+            contract,
+            job_id,
             operation=operation,
             model=model,
             account=account.key,
-            request=request_text(params),
-            created_at=now,
-            outcome=Outcome.of(contract, choice.scenario, failure),
+            params=params,
+            media=media,
             cost=cost,
-            scenario=choice.scenario,
-            scenario_source=choice.source,
+            choice=choice,
+            failure=failure,
+            profile=profile or self.profile,
+            sync=sync,
             inline=inline,
             pollable=pollable,
-            **self._plan(contract, media, choice.scenario, profile, sync, now),
+            now=now,
         )
         self.jobs.add(job)
         self.bank.opened(job)
         if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
             self.bank.billing.note_created(job.id, provider, account.key, now, per_hour)
         return job
-
-    def _plan(
-        self,
-        contract: Contract,
-        media: MediaRequest,
-        scenario: str,
-        profile: str | None,
-        sync: bool,
-        now: float,
-    ) -> dict[str, Any]:
-        job_profile = self._checked_profile(profile or self.profile)
-        if sync and job_profile == "polls":  # a call that waits cannot be polled along
-            job_profile = "instant"
-        provider = contract.provider
-        planned = plan_job(
-            contract,
-            media,
-            scenario,
-            job_profile,
-            rng=self.ids.job_rng(),
-            durations=self._durations[provider],
-            retention=self._retention[provider],
-            now=now,
-        )
-        planned["media"] = self._share(planned["media"], planned["media"])
-        return planned
-
-    def _share(self, key: Any, value: _T) -> _T:
-        """One object for equal immutable values that many jobs hold (a cost, a look):
-        memory per job held. Bounded: a table that grows too big starts again."""
-        shared = self._shared
-        if len(shared) >= _SHARED_LIMIT:
-            shared.clear()
-        found: _T = shared.setdefault(key, value)
-        return found
 
     @owned
     def find_job(

@@ -1,0 +1,120 @@
+"""Planning a new job: its price, its life (timeline, look, seed, retention, all drawn from
+the seed) and the record it is kept as.
+
+Equal immutable values that many jobs hold (a cost, a look) are one object for all of
+them: what a job costs in memory while it is held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from contracts import Contract
+from mockserver.engine.errors import MockUsageError
+from mockserver.engine.ids import IdSource
+from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
+from mockserver.engine.lifecycle import check_profile
+from mockserver.engine.scenarios import Choice
+from mockserver.engine.settings import Settings, effective_durations, effective_retention
+
+_T = TypeVar("_T")
+# Distinct shared costs and looks kept at most (a few dozen in practice).
+_SHARED_LIMIT = 4096
+
+
+def checked_profile(profile: str) -> str:
+    """`profile` if it is one, else a usage error naming the profiles."""
+    try:
+        return check_profile(profile)
+    except ValueError as exc:
+        raise MockUsageError(str(exc)) from None
+
+
+class Planner:
+    """How the jobs of one emulator (its contracts, settings and seed) are planned."""
+
+    def __init__(self, contracts: Mapping[str, Contract], settings: Settings, ids: IdSource):
+        self._ids = ids
+        self._prices = settings.prices
+        self._durations = {p: effective_durations(c, settings) for p, c in contracts.items()}
+        self._retention = {p: effective_retention(c, settings) for p, c in contracts.items()}
+        self._shared: dict[Any, Any] = {}
+
+    def cost(self, provider: str, model: str, price_per_image: Decimal, count: int) -> Decimal:
+        """What `count` images cost: the model's price, or the one the settings give it."""
+        price = self._prices.get(provider, {}).get(model, price_per_image)
+        return self._share((provider, model, price, count), price * count)
+
+    def job(
+        self,
+        contract: Contract,
+        job_id: str,
+        *,
+        operation: str,
+        model: str,
+        account: str,
+        params: Mapping[str, Any],
+        media: MediaRequest,
+        cost: Decimal,
+        choice: Choice,
+        failure: str | None,
+        profile: str,
+        sync: bool,
+        inline: bool,
+        pollable: bool,
+        now: float,
+    ) -> Job:
+        """The record of an accepted job, its life planned (see `Emulator.open_job`)."""
+        return Job(
+            id=job_id,
+            provider=contract.provider,
+            operation=operation,
+            model=model,
+            account=account,
+            request=request_text(params),
+            created_at=now,
+            outcome=Outcome.of(contract, choice.scenario, failure),
+            cost=cost,
+            scenario=choice.scenario,
+            scenario_source=choice.source,
+            inline=inline,
+            pollable=pollable,
+            **self._life(contract, media, choice.scenario, profile, sync, now),
+        )
+
+    def _life(
+        self,
+        contract: Contract,
+        media: MediaRequest,
+        scenario: str,
+        profile: str,
+        sync: bool,
+        now: float,
+    ) -> dict[str, Any]:
+        job_profile = checked_profile(profile)
+        if sync and job_profile == "polls":  # a call that waits cannot be polled along
+            job_profile = "instant"
+        provider = contract.provider
+        planned = plan_job(
+            contract,
+            media,
+            scenario,
+            job_profile,
+            rng=self._ids.job_rng(),
+            durations=self._durations[provider],
+            retention=self._retention[provider],
+            now=now,
+        )
+        planned["media"] = self._share(planned["media"], planned["media"])
+        return planned
+
+    def _share(self, key: Any, value: _T) -> _T:
+        """One object for equal immutable values (bounded: a table grown too big starts
+        again)."""
+        shared = self._shared
+        if len(shared) >= _SHARED_LIMIT:
+            shared.clear()
+        found: _T = shared.setdefault(key, value)
+        return found
