@@ -3,14 +3,14 @@
 A delivery is due when its job ends (its time is known at submit for clock-driven
 jobs; a `polls` job ends when a read sees it end). The request path only pushes onto
 a heap ordered by due time. On the server's event loop, a runner task moves what is
-due onto a queue, and a fixed pool of workers takes from it: however many fall due
-at once, at most `concurrency` attempts are in flight, so request serving is never
-starved and nothing is lost (a delivery that cannot go now waits its turn, visible
-in `queue()`). Retries wait on the emulator's clock, so a test moves the clock to
-make them happen. Everything goes out through the outbound port, which contacts only
-loopback and allow-listed hosts; anything else is refused and journaled, never
-sent. At shutdown, what is due is sent if it can be; the rest is journaled as
-dropped.
+due onto a queue, and a pool of workers (started as work arrives) takes from it:
+however many fall due at once, at most `concurrency` attempts are in flight, so
+request serving is never starved and nothing is lost (a delivery that cannot go now
+waits its turn, visible in `queue()`). Retries wait on the emulator's clock, so a
+test moves the clock to make them happen. Each attempt (`webhook_delivery.attempt`)
+goes out through the outbound port, which contacts only loopback and allow-listed
+hosts; anything else is refused and journaled, never sent. At shutdown, what is due
+is sent if it can be; the rest is journaled as dropped.
 """
 
 from __future__ import annotations
@@ -19,70 +19,28 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import json
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import field
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from contracts.record import record
 from mockserver.engine.clock import Clock
-from mockserver.engine.journal import Journal, JournalEntry, bounded
-from mockserver.engine.outbound import Outbound, OutboundFailed, OutboundRefused
+from mockserver.engine.journal import Journal, JournalEntry
+from mockserver.engine.outbound import Outbound
+from mockserver.engine.webhook_delivery import SETTLED as SETTLED
+from mockserver.engine.webhook_delivery import Delivery as Delivery
+from mockserver.engine.webhook_delivery import Render as Render
+from mockserver.engine.webhook_delivery import State as State
+from mockserver.engine.webhook_delivery import WebhookPolicy as WebhookPolicy
+from mockserver.engine.webhook_delivery import attempt, new_record
 
 if TYPE_CHECKING:
     from mockserver.engine.store import HookSchedule
 
-Render = Callable[[float], Awaitable[tuple[Any, dict[str, str]]]]
-State = Literal["waiting", "due", "delivered", "failed", "refused", "dropped"]
-SETTLED: frozenset[State] = frozenset({"delivered", "failed", "refused", "dropped"})
 _MAX_REAL_WAIT = 30.0
 # Real seconds between looks at a schedule other processes share.
 _SHARED_RECHECK = 1.0
-# How much of a receiver's answer is read, and how much of it an attempt keeps.
-_REPLY_LIMIT = 64 * 1024
-_REPLY_KEPT = 512
-
-
-@record
-class WebhookPolicy:
-    attempts: int = 5
-    # Seconds on the emulator clock before each retry (the last repeats).
-    backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-    # Real seconds one attempt may take in all: connecting, sending, the answer.
-    timeout: float = 10.0
-    # Workers, so attempts in flight at once; the rest wait their turn on the queue.
-    concurrency: int = 64
-    # Bytes of each body kept for reading (the receiver always gets all of it).
-    body_bytes: int = 16 * 1024
-
-
-@record(frozen=False, eq=False)
-class Delivery:
-    id: str
-    provider: str
-    job_id: str
-    url: str
-    render: Render = field(repr=False)
-    state: State = "waiting"
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    body: Any = None
-    # When the next attempt is due on the emulator's clock (None once it is settled).
-    due_at: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "provider": self.provider,
-            "job_id": self.job_id,
-            "url": self.url,
-            "state": self.state,
-            "attempts": list(self.attempts),
-            "due_at": self.due_at if self.state in ("waiting", "due") else None,
-            "body": self.body,
-        }
 
 
 class Webhooks:
@@ -341,7 +299,7 @@ class Webhooks:
                     self._shared.schedule(delivery.id, delivery.due_at or self.clock.now())
             return self._delivered - delivered, 0
         for delivery in left:
-            record = _record(len(delivery.attempts) + 1, self.clock.now())
+            record = new_record(len(delivery.attempts) + 1, self.clock.now())
             record["error"] = "dropped: the emulator shut down before it could be sent"
             self._finish(delivery, record, "dropped")
         return self._delivered - delivered, len(left)
@@ -436,35 +394,12 @@ class Webhooks:
     async def _send(self, delivery: Delivery, retry: bool) -> None:
         now = self.clock.now()
         number = len(delivery.attempts) + 1
-        record = _record(number, now)
-        outbound = self._outbound()
-        try:
-            if outbound is None:
-                raise OutboundFailed("no outbound port: serve the emulator with create_app")
-            body, headers = await delivery.render(now)
-            data = json.dumps(body, separators=(",", ":")).encode()
-            delivery.body = bounded(body, self.policy.body_bytes, data)
-            reply = await outbound.send(
-                "POST",
-                delivery.url,
-                allowed=self.allowed_hosts,
-                deadline=self.policy.timeout,
-                limit=_REPLY_LIMIT,
-                body=data,
-                headers={"content-type": "application/json", **headers},
-            )
-        except OutboundRefused as refused:
-            record["error"] = str(refused)
+        record, verdict = await attempt(
+            delivery, self._outbound(), self.policy, self.allowed_hosts, number, now
+        )
+        if verdict == "refused":
             self._finish(delivery, record, "refused")
-            return
-        except OutboundFailed as failed:
-            record["error"] = str(failed)
-            ok = False
-        else:
-            record["status"] = reply.status
-            record["reply"] = reply.body[:_REPLY_KEPT].decode("utf-8", "replace")
-            ok = 200 <= reply.status < 300
-        if ok:
+        elif verdict == "delivered":
             self._delivered += 1
             self._finish(delivery, record, "delivered")
         elif not retry:
@@ -500,7 +435,3 @@ class Webhooks:
             self._shared.record(delivery.id, delivery.attempts, state)
             if state in SETTLED:
                 self._known.pop(delivery.id, None)
-
-
-def _record(number: int, at: float) -> dict[str, Any]:
-    return {"attempt": number, "at": at, "status": None, "error": None}
