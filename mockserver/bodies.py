@@ -36,7 +36,8 @@ def _finite(text: str) -> float:
 def parse_json(raw: bytes) -> Any:
     """Strict JSON, or the malformed-body refusal saying where it went wrong."""
     try:
-        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+        # What json.loads does with bytes, with a decoder built once instead of per call.
+        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise Refusal(
@@ -52,6 +53,9 @@ def parse_json(raw: bytes) -> Any:
     if _MAYBE_SURROGATE.search(raw):
         check_unicode(body, prefix="Request body is not valid JSON: ")
     return body
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 
 
 def check_unicode(body: Any, prefix: str = "") -> None:

@@ -32,7 +32,13 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 def request_text(params: Mapping[str, Any]) -> bytes:
     """A job's request as kept: compacted, as compact JSON (UTF-8, as sent)."""
-    return _COMPACT_JSON.encode(compact(params)).encode("utf-8", "surrogatepass")
+    try:
+        text = _COMPACT_JSON.encode(params)
+    except TypeError:  # a mapping JSON does not know: compacting makes it a dict
+        text = ""
+    if not text or len(text) > _KEY_LIMIT:  # shorter, nothing in it can be cut
+        text = _COMPACT_JSON.encode(compact(params))
+    return text.encode("utf-8", "surrogatepass")
 
 
 # Built once: json.dumps with options builds an encoder on every call.

@@ -268,10 +268,15 @@ def test_no_body_ever_gets_a_bare_500(client: TestClient, body: dict[str, Any]) 
         response = client.post(
             url, content=json.dumps(body), headers={**AUTH, "content-type": "application/json"}
         )
-        assert response.status_code in (200, 400), response.text
-        if response.status_code == 400:
+        # v1's model meets an unreadable `image` during the call: Segmind's own 500, naming
+        # the field (docs/SOURCES.md §3), the one 5xx a body may cause.
+        unreadable = url == V1 and response.status_code == 500
+        assert response.status_code in (200, 400) or unreadable, response.text
+        if response.status_code != 200:
             assert set(response.json()) == {"error"}
             assert response.json()["error"]
+        if unreadable:
+            assert response.json()["error"].startswith("Invalid value for 'image': ")
 
 
 def test_odd_unknown_parameter_names_are_escaped_in_the_warning(client: TestClient) -> None:
