@@ -242,25 +242,13 @@ class JournalEntry:
 
     @property
     def key_hint(self) -> str | None:
-        if self._key is not None:
-            self._settle_key()
-        return self._hint
-
-    @key_hint.setter
-    def key_hint(self, hint: str | None) -> None:
         self._settle_key()
-        self._hint = hint
+        return self._hint
 
     @property
     def key_fingerprint(self) -> str | None:
-        if self._key is not None:
-            self._settle_key()
-        return self._fingerprint
-
-    @key_fingerprint.setter
-    def key_fingerprint(self, fingerprint: str | None) -> None:
         self._settle_key()
-        self._fingerprint = fingerprint
+        return self._fingerprint
 
     def _settle_key(self) -> None:
         key = self._key
@@ -274,10 +262,6 @@ class JournalEntry:
             self._headers = redact_headers(_decoded(pending[0]), pending[1])
             self._raw_headers = None
         return self._headers
-
-    @request_headers.setter
-    def request_headers(self, headers: dict[str, str]) -> None:
-        self._headers, self._raw_headers = headers, None
 
     @property
     def body(self) -> Any:
