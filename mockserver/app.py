@@ -79,8 +79,6 @@ class MockApp:
         self._admin: ASGIApp | None = None
         self._on_shutdown = on_shutdown
         self._sync: Callable[[], None] | None = emulator.sync if emulator.shared else None
-        # Whether webhooks go from the serving loop already (a server with lifespan).
-        self._homed = False
         emulator.revive_webhook = self._revive_webhook
 
     def _revive_webhook(self, spec: dict[str, Any]) -> Render | None:
@@ -109,9 +107,8 @@ class MockApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 # The server's loop serves every request and lives as long as it: webhooks
-                # go from it, and requests need not look for a loop to bind them to.
+                # go from it, so a request's bind() finds them home at once.
                 self.emulator.deliver_webhooks_from(asyncio.get_running_loop())
-                self._homed = True
                 janitor = asyncio.create_task(self._janitor(), name="grok-mock-janitor")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -138,8 +135,7 @@ class MockApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._sync is not None:  # other processes change the state too
             self._sync()
-        if not self._homed:
-            self.emulator.webhooks.bind()
+        self.emulator.webhooks.bind()
         host = _host(scope)
         root = scope.get("root_path", "")
         path = scope["path"]

@@ -171,7 +171,6 @@ class Webhooks:
         when there is work for them (`_staff`): most emulators never send a webhook, and
         a test's emulator lives for one test."""
         self._loop, self._queue = loop, asyncio.Queue()
-        self._workers = []
         return self._queue
 
     def _staff(self, queue: asyncio.Queue[tuple[Delivery, bool]]) -> None:
