@@ -15,7 +15,6 @@ own; locks are only taken in the order emulator, webhooks, journal.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import secrets
 import threading
@@ -220,7 +219,7 @@ class Emulator:
                 {
                     "profile": self.profile,
                     "chaos": [e.to_dict() for e in director.chaos.entries],
-                    "latency": [dataclasses.asdict(e) for e in director.latency.entries],
+                    "latency": [e.to_dict() for e in director.latency.entries],
                 }
             )
 
