@@ -383,11 +383,16 @@ class Call(View):
 
     # -- the body -----------------------------------------------------------------
 
-    async def body_bytes(self) -> bytes:
+    def _body_limit(self) -> int:
+        """The largest body taken; one declared bigger is refused before it is read."""
         limit = self.emulator.settings.max_body_bytes
         declared = self.header("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise Refusal("payload-too-large", too_large(int(declared), limit))
+        return limit
+
+    async def body_bytes(self) -> bytes:
+        limit = self._body_limit()
         chunks = []
         size = 0
         async for chunk in self.request.stream():
@@ -420,10 +425,7 @@ class Call(View):
 
     async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
         """A multipart body as the JSON object it stands for (files become base64)."""
-        limit = self.emulator.settings.max_body_bytes
-        declared = self.header("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Refusal("payload-too-large", too_large(int(declared), limit))
+        limit = self._body_limit()
         types = {p.name: p.type for p in params}
         try:
             form = await self.request.form(max_part_size=limit)
