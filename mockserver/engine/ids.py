@@ -45,14 +45,10 @@ class IdSource:
         return random.Random(f"grok-imagine-mock/{self._stream}/{self.seed}/{number}")
 
     def uuid4(self) -> str:
-        rng = self._source()
-        with self._lock:
-            return _uuid4(rng.getrandbits(128))
+        return self.make("{uuid4}", model="", now=0.0)
 
     def hex(self, length: int) -> str:
-        rng = self._source()
-        with self._lock:
-            return f"{rng.getrandbits(length * 4):0{length}x}"
+        return self.make(f"{{hex{length}}}", model="", now=0.0)
 
     def make(self, template: str, *, model: str, now: float) -> str:
         """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in."""
@@ -60,20 +56,11 @@ class IdSource:
         if parts is None:  # literal text and placeholder names, alternately
             parts = self._templates[template] = tuple(_PLACEHOLDER.split(template))
         rng = self._source()
-        out = []
         with self._lock:
-            for index, part in enumerate(parts):
-                if not index % 2:
-                    out.append(part)
-                elif part == "model":
-                    out.append(model)
-                elif part == "uuid4":
-                    out.append(_uuid4(rng.getrandbits(128)))
-                elif part == "uuid7":
-                    out.append(_uuid7(rng, now))
-                else:
-                    out.append(f"{rng.getrandbits(int(part[3:]) * 4):0{part[3:]}x}")
-        return "".join(out)
+            return "".join(
+                part if not index % 2 else _fill(part, rng, model, now)
+                for index, part in enumerate(parts)
+            )
 
     def job_rng(self) -> random.Random:
         """A fresh generator for one job: its timings, image variant and seed value."""
@@ -84,6 +71,17 @@ class IdSource:
                 self._counter += 1
                 counter = self._counter
         return random.Random(f"grok-imagine-mock/job/{self.seed}/{counter}")
+
+
+def _fill(name: str, rng: random.Random, model: str, now: float) -> str:
+    """One placeholder's text, drawn from `rng` (the model's name as it is)."""
+    if name == "model":
+        return model
+    if name == "uuid4":
+        return _uuid4(rng.getrandbits(128))
+    if name == "uuid7":
+        return _uuid7(rng, now)
+    return f"{rng.getrandbits(int(name[3:]) * 4):0{name[3:]}x}"
 
 
 def _uuid4(bits: int) -> str:
