@@ -1,21 +1,19 @@
 """One provider request in flight, and the steps every provider takes with it.
 
 Each step reads the contract: who is asking (`contract.auth`), which model
-(the operation's path or a body field), the body (`contract.content_types`),
-whether it is valid (`contract.shape_error` for bodies that do not
+(the operation's path or a body field), the body (read by `Incoming`, as
+`contract.content_types` says), whether it is valid (`contract.shape_error` for bodies that do not
 deserialize), which job a read is about (`operation.job_param`), and the
 scenario it plays. A provider module composes these and renders its answers.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from contracts import (
     NETWORK_SCENARIOS,
@@ -29,12 +27,12 @@ from contracts import (
     check,
     nearest_ratio,
 )
-from mockserver.bodies import check_unicode, form_value, parse_json, too_large
 from mockserver.engine import (
     Account,
     Choice,
     Emulator,
     Job,
+    JobOrder,
     JournalEntry,
     Refusal,
     format_amount,
@@ -44,7 +42,6 @@ from mockserver.engine.errors import NetworkFault
 from mockserver.engine.inputs import ImageInfo, InputImageError, NotFetched, input_image
 from mockserver.engine.journal import (
     account_id,
-    bounded,
     masked,
     trace_id,
 )
@@ -52,6 +49,7 @@ from mockserver.engine.outbound import OutboundFailed
 from mockserver.engine.scenarios import PROMPT_TOKEN, RequestFacts
 from mockserver.engine.webhooks import Render
 from mockserver.faults import AFTER_HANDLING
+from mockserver.incoming import Incoming
 from mockserver.view import View
 
 # A webhook's body and headers for a job in a phase, rendered when the delivery is due.
@@ -77,20 +75,17 @@ _NAMED = 20
 _SHAPE = ("required", "type", "enum")
 
 
-class Call(View):
+class Call(Incoming):
     """A request to one provider operation, with what every handler needs."""
 
     __slots__ = (
-        "_body_read",
         "_claimed",
         "account",
-        "entry",
         "fault",
         "key",
         "model_name",
         "operation",
         "params",
-        "request",
         "unknown",
         "warnings",
     )
@@ -105,10 +100,8 @@ class Call(View):
         base_url: str,
         params: dict[str, str],
     ) -> None:
-        super().__init__(emulator, contract, base_url)
-        self.request = request
+        super().__init__(request, emulator, contract, entry, base_url)
         self.operation = operation
-        self.entry = entry
         self.params = params
         self.account: Account | None = None
         self.key: str | None = None
@@ -119,21 +112,12 @@ class Call(View):
         self.unknown: list[str] = []
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
-        self._body_read = False
         # The rule use this request claimed when it chose, given back if it never plays.
         self._claimed: Choice | None = None
 
     @property
     def provider(self) -> str:
         return self.contract.provider
-
-    def header(self, name: str) -> str | None:
-        """A request header, whatever the case of its name (the first one sent wins)."""
-        wanted = name.lower().encode("latin-1")
-        for raw_name, raw_value in self.request.scope["headers"]:  # ASGI: lower-case names
-            if raw_name == wanted:
-                return str(raw_value.decode("latin-1"))
-        return None
 
     # -- who is asking --------------------------------------------------------
 
@@ -194,18 +178,6 @@ class Call(View):
 
     def operation_param(self, name: str) -> Param:
         return next(p for p in self.operation.params if p.name == name)
-
-    async def body(self, params: Sequence[Param] = ()) -> dict[str, Any]:
-        """The body as a JSON object, read as the contract says (JSON or multipart)."""
-        accepted = self.contract.content_types
-        if accepted is None:
-            return await self.json_object()
-        given = (self.header("content-type") or "").split(";")[0].strip().lower()
-        if given not in accepted:
-            raise Refusal("invalid-content-type")
-        if given == "multipart/form-data":
-            return await self.form_object(params)
-        return await self.json_object()
 
     def checked(
         self,
@@ -275,7 +247,7 @@ class Call(View):
     def open_job(self, *, account: Account, model: Model, **details: Any) -> Job:
         """Accept a job for this call: provider, operation, model and X-Mock-Profile."""
         details.setdefault("price_per_image", model.price_per_image)
-        job = self.emulator.open_job(
+        order = JobOrder(
             provider=self.provider,
             operation=self.operation.id,
             model=model.id,
@@ -283,6 +255,7 @@ class Call(View):
             profile=self.header("x-mock-profile") or None,
             **details,
         )
+        job = self.emulator.open_job(order)
         self.entry.job_id = job.id
         return job
 
@@ -380,65 +353,3 @@ class Call(View):
         cheapest = min(m.price_per_image for m in self.contract.models.values())
         balance = self.account.available if self.account else Decimal(0)
         return {"balance": format_amount(balance), "required": format_amount(cheapest)}
-
-    # -- the body -----------------------------------------------------------------
-
-    def _body_limit(self) -> int:
-        """The largest body taken; one declared bigger is refused before it is read."""
-        limit = self.emulator.settings.max_body_bytes
-        declared = self.header("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Refusal("payload-too-large", too_large(int(declared), limit))
-        return limit
-
-    async def body_bytes(self) -> bytes:
-        limit = self._body_limit()
-        chunks = []
-        size = 0
-        async for chunk in self.request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Refusal("payload-too-large", too_large(size, limit))
-            chunks.append(chunk)
-        self._body_read = True
-        return b"".join(chunks)
-
-    async def finish_reading(self) -> None:
-        """Take whatever the client is still sending, so the connection can fail cleanly."""
-        if not self._body_read:
-            with contextlib.suppress(ClientDisconnect, RuntimeError):
-                async for _ in self.request.stream():
-                    pass
-            self._body_read = True
-
-    async def json_object(self) -> dict[str, Any]:
-        """The body as a JSON object, or the provider's malformed-body refusal."""
-        raw = await self.body_bytes()
-        if not raw.strip():
-            raise Refusal("malformed-body", "Request body is empty; expected a JSON object")
-        body = parse_json(raw)
-        if not isinstance(body, dict):
-            kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(body), "a value")
-            raise Refusal("malformed-body", f"Request body must be a JSON object, got {kind}")
-        self.entry.keep_json_body(raw, self.emulator.settings.journal_body_bytes, parse_json)
-        return body
-
-    async def form_object(self, params: Sequence[Param]) -> dict[str, Any]:
-        """A multipart body as the JSON object it stands for (files become base64)."""
-        limit = self._body_limit()
-        types = {p.name: p.type for p in params}
-        try:
-            form = await self.request.form(max_part_size=limit)
-        except ClientDisconnect:
-            raise
-        except Exception as exc:  # multipart's parser raises several unrelated types
-            raise Refusal("malformed-body", f"Request body is not valid multipart: {exc}") from None
-        body: dict[str, Any] = {}
-        for name, value in form.multi_items():
-            if isinstance(value, str):
-                body[name] = form_value(value, types.get(name))
-            else:
-                body[name] = base64.b64encode(await value.read()).decode("ascii")
-        check_unicode(body)
-        self.entry.body = bounded(body, self.emulator.settings.journal_body_bytes)
-        return body

@@ -17,6 +17,7 @@ from mockserver.engine.jobs import Job, MediaPlan, MediaRequest, Outcome
 from mockserver.engine.journal import Journal, JournalEntry
 from mockserver.engine.lifecycle import PROFILES
 from mockserver.engine.media import MediaRef
+from mockserver.engine.planner import JobOrder
 from mockserver.engine.scenarios import Choice, RuleMatch, ScenarioRule
 from mockserver.engine.settings import Settings
 from mockserver.engine.webhooks import Delivery
@@ -31,6 +32,7 @@ __all__ = [
     "Delivery",
     "Emulator",
     "Job",
+    "JobOrder",
     "Journal",
     "JournalEntry",
     "JournalMismatch",

@@ -124,6 +124,19 @@ class Director:
             checked.append(entry)
         self.latency.set(checked)
 
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The chaos and latency tables as plain data (what processes sharing a state
+        publish to each other)."""
+        return {
+            "chaos": [e.to_dict() for e in self.chaos.entries],
+            "latency": [e.to_dict() for e in self.latency.entries],
+        }
+
+    def set_tables(self, tables: Mapping[str, Any]) -> None:
+        """Both tables from `tables()`'s data."""
+        self.set_chaos(tables["chaos"])
+        self.set_latency(tables["latency"])
+
     def choose(self, facts: RequestFacts, *, header: str | None) -> Choice:
         """The scenario for this request; a rule is consumed only by `commit`."""
         if not header and not facts.prompt and not len(self.rules) and not self.chaos.entries:

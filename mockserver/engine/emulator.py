@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from contracts import CONTRACTS, Contract, producible_sizes
@@ -28,14 +26,15 @@ from mockserver.engine.accounts import Account
 from mockserver.engine.bank import Bank
 from mockserver.engine.chaos import ChaosEntry, LatencyEntry
 from mockserver.engine.clock import Clock, SystemClock
+from mockserver.engine.desk import JobDesk
 from mockserver.engine.director import Director
 from mockserver.engine.errors import MockUsageError, Refusal
 from mockserver.engine.ids import IdSource
-from mockserver.engine.jobs import Job, MediaRequest
+from mockserver.engine.jobs import Job
 from mockserver.engine.journal import Journal
-from mockserver.engine.media import MediaDesk, MediaRef
+from mockserver.engine.media import MediaDesk, MediaRef, signing_key
 from mockserver.engine.outbound import Outbound
-from mockserver.engine.planner import Planner, checked_profile
+from mockserver.engine.planner import JobOrder, Planner, checked_profile
 from mockserver.engine.scenarios import Choice, RequestFacts, ScenarioRule
 from mockserver.engine.settings import Settings, enforced_limits
 from mockserver.engine.store import Jobs, State, memory_state
@@ -43,8 +42,6 @@ from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, Webhooks
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Emulator seconds between sweeps of a shared store by one process.
-SHARED_SWEEP = 0.25
 
 
 def owned(method: F) -> F:
@@ -85,14 +82,8 @@ class Emulator:
         # The way out for webhooks and input images; the server layer provides it.
         self.outbound = outbound
         self._webhook_loop: asyncio.AbstractEventLoop | None = None
-        # Random per emulator unless set: the seed must not let anyone forge a media URL.
-        secret = settings.media_secret
-        if secret:
-            self._media_secret = secret.encode()
-        elif state is not None and state.media_secret is not None:
-            self._media_secret = state.media_secret  # every process sharing it verifies
-        else:
-            self._media_secret = secrets.token_bytes(32)
+        shared_key = state.media_secret if state is not None else None
+        self._media_secret = signing_key(settings.media_secret, shared_key)
         self._configure(settings)
         self.clock.subscribe(self._clock_moved)
 
@@ -106,7 +97,7 @@ class Emulator:
         open (media holds nothing per job: its URLs carry their expiry). Requests do it
         on the way, a clock move does it, and a server does it on a timer, so nothing
         waits for a request to be forgotten."""
-        self._sweep(self.clock.now())
+        self.desk.sweep(self.clock.now())
 
     @owned
     def _configure(self, settings: Settings) -> None:
@@ -129,11 +120,9 @@ class Emulator:
         self._epoch = 0 if self.shared else getattr(self, "_epoch", -1) + 1
         self.media = MediaDesk(self._media_secret, producible_sizes(), images, epoch=self._epoch)
         self.jobs: Jobs = state.jobs
-        self._swept_at = float("-inf")
         self.journal = Journal(settings.journal_size, shared=state.journal)
         self.director = Director(self.contracts, self.clock, settings.seed, state.rules)
         self.rules = self.director.rules
-        self.planner = Planner(self.contracts, settings, self.ids)
         self.bank = Bank(settings, self.contracts, state.billing, settled=state.jobs.settled)
         self.accounts = self.bank.accounts
         previous: Webhooks | None = getattr(self, "webhooks", None)
@@ -150,6 +139,17 @@ class Emulator:
         )
         if self._webhook_loop is not None:
             self.webhooks.home(self._webhook_loop)
+        self.desk = JobDesk(
+            clock=self.clock,
+            contracts=self.contracts,
+            jobs=self.jobs,
+            bank=self.bank,
+            planner=Planner(self.contracts, settings, self.ids),
+            ids=self.ids,
+            director=self.director,
+            webhooks=self.webhooks,
+            shared=self.shared,
+        )
         self.director.set_chaos(settings.chaos)
         self.director.set_latency(settings.latency)
         self._tuned_version = 0
@@ -207,21 +207,13 @@ class Emulator:
         if tuned is not None:
             with self.lock:
                 self.profile = checked_profile(tuned["profile"])
-                self.director.set_chaos(tuned["chaos"])
-                self.director.set_latency(tuned["latency"])
+                self.director.set_tables(tuned)
         self._tuned_version = version
 
     def _publish_tuned(self) -> None:
         tunables = self._state.tunables if self._state is not None else None
         if tunables is not None:
-            director = self.director
-            tunables.save(
-                {
-                    "profile": self.profile,
-                    "chaos": [e.to_dict() for e in director.chaos.entries],
-                    "latency": [e.to_dict() for e in director.latency.entries],
-                }
-            )
+            tunables.save({"profile": self.profile, **self.director.tables()})
 
     def advance(self, seconds: float) -> float:
         try:
@@ -318,66 +310,11 @@ class Emulator:
     # -- jobs --------------------------------------------------------------
 
     @owned
-    def open_job(
-        self,
-        *,
-        provider: str,
-        operation: str,
-        model: str,
-        account: Account,
-        params: Mapping[str, Any],
-        media: MediaRequest,
-        price_per_image: Decimal,
-        choice: Choice,
-        failure: str | None = None,
-        profile: str | None = None,
-        sync: bool = False,
-        inline: bool = False,
-        pollable: bool = True,
-    ) -> Job:
-        """Accept a job: hold its price, plan its life, store it, under an id in the
-        contract's format.
-
-        `failure` makes the job fail with that message whatever the scenario
-        (input the provider only rejects once the job runs); `sync` is a call that
-        waits for its job; `inline` delivers media in the body; `pollable` says the
-        job can be read back after its submit.
-        """
-        now = self.clock.now()
-        self._sweep(now)
-        contract = self.contracts[provider]
-        cost = self.planner.cost(provider, model, price_per_image, media.count)
-        per_hour = self.bank.check_limits(contract, account, self.profile, now)
-        forced = choice.scenario == "insufficient-credits"
-        if forced:  # the rule is spent on this refusal
-            self.commit(choice)
-        if forced or cost > account.available:  # refused before an id is drawn for it
-            raise self.bank.no_credits(account, cost)
-        job_id = self.ids.make(contract.job_ids, model=model, now=now)
-        self.bank.hold(job_id, account, cost)
-        self.commit(choice)
-        job = self.planner.job(
-            contract,
-            job_id,
-            operation=operation,
-            model=model,
-            account=account.key,
-            params=params,
-            media=media,
-            cost=cost,
-            choice=choice,
-            failure=failure,
-            profile=profile or self.profile,
-            sync=sync,
-            inline=inline,
-            pollable=pollable,
-            now=now,
-        )
-        self.jobs.add(job)
-        self.bank.opened(job)
-        if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
-            self.bank.billing.note_created(job.id, provider, account.key, now, per_hour)
-        return job
+    def open_job(self, order: JobOrder) -> Job:
+        """Accept a job: check the caller's limits and credit, hold its price, plan its
+        life and store it, under an id in the contract's format (an insufficient-credits
+        refusal otherwise, before an id is drawn)."""
+        return self.desk.open(order, self.profile)
 
     @owned
     def find_job(
@@ -385,26 +322,16 @@ class Emulator:
     ) -> Job | None:
         """The caller's job, or None when unknown, expired or someone else's (or, for a
         client's read, not visible yet: record-not-ready spends one hidden read)."""
-        return self._find_job(provider, job_id, account, reading)
+        return self.desk.find(provider, job_id, account, reading)
 
     @owned
     def read_job(self, provider: str, job_id: str, account: Account) -> tuple[Job, int] | None:
         """A client's read, in one step: the caller's job and its phase now (the read
         counted), or None when `find_job` finds nothing readable."""
-        job = self._find_job(provider, job_id, account, True)
+        job = self.desk.find(provider, job_id, account, True)
         if job is None or not job.pollable:
             return None
-        return job, self._observe(job, True)
-
-    def _find_job(self, provider: str, job_id: str, account: Account, reading: bool) -> Job | None:
-        now = self.clock.now()
-        self._sweep(now)
-        job = self.jobs.get(job_id, now)
-        if job is None or job.provider != provider or job.account != account.key:
-            return None
-        if reading and job.unready_reads > 0 and self.jobs.take_unready(job):
-            return None
-        return job
+        return job, self.desk.observe(job, True)
 
     @owned
     def job(self, job_id: str) -> Job | None:
@@ -432,24 +359,7 @@ class Emulator:
     @owned
     def observe(self, job: Job, *, count_read: bool = True) -> int:
         """The job's phase now; settles its charge once it is terminal."""
-        return self._observe(job, count_read)
-
-    def _observe(self, job: Job, count_read: bool) -> int:
-        if count_read:
-            job.reads = self.jobs.count_read(job)
-        seen = job.observed
-        phase = job.observe(self.clock.now())
-        if job.observed != seen:
-            self.jobs.progress(job)
-        if not job.is_terminal(phase):
-            return phase
-        if self.bank.settle(job, True):
-            self.webhooks.job_ended(job.id, job.webhook, self.clock.now())
-        elif not job.settled:  # settled through another copy (another process, a sweep)
-            kept = self.jobs.held(job.id)
-            if kept is not None:
-                job.settled, job.fee = kept.settled, kept.fee
-        return phase
+        return self.desk.observe(job, count_read)
 
     @owned
     def attach_webhook(
@@ -478,18 +388,6 @@ class Emulator:
     @owned
     def settle_due(self) -> None:
         self.bank.settle_due(self.clock.now(), self.jobs.held)
-
-    def _sweep(self, now: float) -> None:
-        if self.shared:
-            # Two round trips to the shared store: at most every SHARED_SWEEP seconds
-            # (reads settle their own job, and records past retention read as gone).
-            if now - self._swept_at < SHARED_SWEEP:
-                return
-            self._swept_at = now
-        self.bank.settle_due(now, self.jobs.held)
-        for job in self.jobs.sweep(now):
-            if not job.settled:
-                self.bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
 
     # -- media -------------------------------------------------------------
 

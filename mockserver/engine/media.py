@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import struct
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -86,6 +87,15 @@ class MediaSigner:
     def _mac(self, job_id: str, packed: bytes) -> bytes:
         digest = hmac.new(self._secret, job_id.encode() + b"|" + packed, hashlib.sha256)
         return digest.digest()[:_MAC_BYTES]
+
+
+def signing_key(configured: str | None, shared: bytes | None) -> bytes:
+    """The key media URLs are signed with: the configured one; else the one every
+    process sharing a state verifies with; else random, so that knowing the seed never
+    lets anyone forge a media URL."""
+    if configured:
+        return configured.encode()
+    return shared if shared is not None else secrets.token_bytes(32)
 
 
 class MediaDesk:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from contracts import Contract
+from contracts.record import record
+from mockserver.engine.accounts import Account
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.ids import IdSource
 from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
@@ -30,6 +32,31 @@ def checked_profile(profile: str) -> str:
         return check_profile(profile)
     except ValueError as exc:
         raise MockUsageError(str(exc)) from None
+
+
+@record(frozen=True, slots=True)
+class JobOrder:
+    """What a submit asks of the engine once its request is checked.
+
+    `failure` makes the job fail with that message whatever the scenario (input the
+    provider only rejects once the job runs); `profile` overrides the emulator's for
+    this job; `sync` is a call that waits for its job; `inline` delivers media in the
+    body; `pollable` says the job can be read back after its submit.
+    """
+
+    provider: str
+    operation: str
+    model: str
+    account: Account
+    params: Mapping[str, Any]
+    media: MediaRequest
+    price_per_image: Decimal
+    choice: Choice
+    failure: str | None = None
+    profile: str | None = None
+    sync: bool = False
+    inline: bool = False
+    pollable: bool = True
 
 
 class Planner:
@@ -51,37 +78,30 @@ class Planner:
         self,
         contract: Contract,
         job_id: str,
+        order: JobOrder,
         *,
-        operation: str,
-        model: str,
-        account: str,
-        params: Mapping[str, Any],
-        media: MediaRequest,
         cost: Decimal,
-        choice: Choice,
-        failure: str | None,
         profile: str,
-        sync: bool,
-        inline: bool,
-        pollable: bool,
         now: float,
     ) -> Job:
-        """The record of an accepted job, its life planned (see `Emulator.open_job`)."""
+        """The record of an accepted job, its life planned under `profile` (the order's
+        own, else the emulator's)."""
+        choice = order.choice
         return Job(
             id=job_id,
             provider=contract.provider,
-            operation=operation,
-            model=model,
-            account=account,
-            request=request_text(params),
+            operation=order.operation,
+            model=order.model,
+            account=order.account.key,
+            request=request_text(order.params),
             created_at=now,
-            outcome=Outcome.of(contract, choice.scenario, failure),
+            outcome=Outcome.of(contract, choice.scenario, order.failure),
             cost=cost,
             scenario=choice.scenario,
             scenario_source=choice.source,
-            inline=inline,
-            pollable=pollable,
-            **self._life(contract, media, choice.scenario, profile, sync, now),
+            inline=order.inline,
+            pollable=order.pollable,
+            **self._life(contract, order.media, choice.scenario, profile, order.sync, now),
         )
 
     def _life(

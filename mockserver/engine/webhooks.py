@@ -34,6 +34,7 @@ from mockserver.engine.webhook_delivery import Render as Render
 from mockserver.engine.webhook_delivery import State as State
 from mockserver.engine.webhook_delivery import WebhookPolicy as WebhookPolicy
 from mockserver.engine.webhook_delivery import attempt, new_record
+from mockserver.engine.webhook_shared import SharedDeliveries
 
 if TYPE_CHECKING:
     from mockserver.engine.store import HookSchedule
@@ -58,10 +59,7 @@ class Webhooks:
         """`shared`: a schedule other processes send from too (deliveries made elsewhere
         come back to life through `revive`, which rebuilds their render)."""
         self.clock = clock
-        self._shared = shared
-        self._revive = revive
-        # With a shared schedule: the deliveries this process made or revived, by id.
-        self._known: dict[str, Delivery] = {}
+        self._shared = None if shared is None else SharedDeliveries(shared, revive, self._keep)
         self.journal = journal
         self.allowed_hosts = allowed_hosts
         self.policy = policy or WebhookPolicy()
@@ -95,15 +93,16 @@ class Webhooks:
     ) -> Delivery:
         """A delivery for the job; `revival` says how another process rebuilds `render`."""
         shared = self._shared
-        number = shared.number() if shared is not None else next(self._ids)
+        number = shared.schedule.number() if shared is not None else next(self._ids)
         delivery = Delivery(f"hook-{number}", provider, job_id, url, render)
         if shared is not None:
-            spec = {"provider": provider, "job_id": job_id, "url": url, **(revival or {})}
-            shared.save(delivery.id, spec)
-            self._known[delivery.id] = delivery
+            shared.made(delivery, revival)
+        self._keep(delivery)
+        return delivery
+
+    def _keep(self, delivery: Delivery) -> None:
         with self._lock:
             self._deliveries.append(delivery)
-        return delivery
 
     def schedule(self, delivery: Delivery, due_at: float) -> None:
         """Send `delivery` once the clock reaches `due_at`."""
@@ -112,7 +111,7 @@ class Webhooks:
                 return
             delivery.state, delivery.due_at = "due", due_at
             if self._shared is not None:
-                self._shared.schedule(delivery.id, due_at)
+                self._shared.schedule.schedule(delivery.id, due_at)
             else:
                 heapq.heappush(self._due, (due_at, next(self._order), delivery))
         self.notify()
@@ -121,10 +120,9 @@ class Webhooks:
         """A read saw the job end: its delivery is due (with a shared schedule, whichever
         process made it)."""
         if delivery is None and self._shared is not None:
-            found = self._shared.for_job(job_id)
-            delivery = self._known.get(found) if found is not None else None
+            found, delivery = self._shared.for_job(job_id)
             if found is not None and delivery is None:
-                self._shared.schedule(found, now)
+                self._shared.schedule.schedule(found, now)
                 self.notify()
                 return
         if delivery is not None:
@@ -211,7 +209,7 @@ class Webhooks:
     def pending(self) -> int:
         """Deliveries scheduled or queued and not yet attempted (or waiting for a retry)."""
         if self._shared is not None:
-            return sum(self._shared.counts(self.clock.now()))
+            return sum(self._shared.schedule.counts(self.clock.now()))
         with self._lock:
             queue = self._queue
             return len(self._due) + (queue.qsize() if queue is not None else 0)
@@ -219,7 +217,7 @@ class Webhooks:
     def queue(self) -> dict[str, int]:
         """Where the unsettled deliveries are: on the clock, waiting a worker, being sent."""
         if self._shared is not None:
-            later, due = self._shared.counts(self.clock.now())
+            later, due = self._shared.schedule.counts(self.clock.now())
             return {
                 "scheduled": later,
                 "due": max(0, due - self._in_flight),
@@ -295,7 +293,7 @@ class Webhooks:
         if self._shared is not None:
             for delivery in left:
                 if delivery.state == "due":  # leased here: due again for the others now
-                    self._shared.schedule(delivery.id, delivery.due_at or self.clock.now())
+                    self._shared.schedule.schedule(delivery.id, delivery.due_at or self.clock.now())
             return self._delivered - delivered, 0
         for delivery in left:
             record = new_record(len(delivery.attempts) + 1, self.clock.now())
@@ -358,28 +356,7 @@ class Webhooks:
         assert self._shared is not None
         queue = self._queue
         room = 2 * self.policy.concurrency - self._in_flight - (queue.qsize() if queue else 0)
-        seconds = 2 * self.policy.timeout + 5
-        ready = []
-        for delivery_id in self._shared.lease(now, room, seconds):
-            delivery = self._known.get(delivery_id) or self._revived(delivery_id)
-            if delivery is not None:
-                delivery.state = "due"
-                ready.append(delivery)
-        return ready
-
-    def _revived(self, delivery_id: str) -> Delivery | None:
-        """A delivery another process made (and maybe attempted), rebuilt here."""
-        assert self._shared is not None
-        spec = self._shared.spec(delivery_id)
-        render = self._revive(spec) if spec is not None and self._revive is not None else None
-        if spec is None or render is None:
-            return None
-        delivery = Delivery(delivery_id, spec["provider"], spec["job_id"], spec["url"], render)
-        delivery.attempts = list(spec.get("attempts", []))
-        self._known[delivery_id] = delivery
-        with self._lock:
-            self._deliveries.append(delivery)
-        return delivery
+        return self._shared.lease(now, room, 2 * self.policy.timeout + 5)
 
     def _real_wait(self) -> float | None:
         """Real seconds until the next delivery on a wall clock; None waits for a nudge."""
@@ -431,6 +408,4 @@ class Webhooks:
             delivery.state = state
             self._settled.notify_all()
         if self._shared is not None:
-            self._shared.record(delivery.id, delivery.attempts, state)
-            if state in SETTLED:
-                self._known.pop(delivery.id, None)
+            self._shared.recorded(delivery, state)

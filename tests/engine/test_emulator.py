@@ -20,7 +20,7 @@ from mockserver import (
     UnknownScenario,
     create_app,
 )
-from mockserver.engine import Choice, MediaRequest, Refusal
+from mockserver.engine import Choice, JobOrder, MediaRequest, Refusal
 from mockserver.engine.journal import Journal, JournalEntry, redact_headers, summarize
 from mockserver.engine.scenarios import RequestFacts
 
@@ -31,15 +31,17 @@ PRICE = Decimal("0.02")
 def _open(emulator: Emulator, key: str = "k", scenario: str = "success", **kw: object) -> object:
     account = emulator.authenticate("segmind", key)
     return emulator.open_job(
-        provider="segmind",
-        operation="v2.submit",
-        model="grok-imagine-image",
-        account=account,
-        params={"prompt": "p"},
-        media=MEDIA,
-        price_per_image=PRICE,
-        choice=Choice(scenario, "header"),
-        **kw,  # type: ignore[arg-type]
+        JobOrder(
+            provider="segmind",
+            operation="v2.submit",
+            model="grok-imagine-image",
+            account=account,
+            params={"prompt": "p"},
+            media=MEDIA,
+            price_per_image=PRICE,
+            choice=Choice(scenario, "header"),
+            **kw,  # type: ignore[arg-type]
+        )
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock
-from mockserver.engine import Choice, MediaRequest
+from mockserver.engine import Choice, JobOrder, MediaRequest
 from mockserver.engine.accounts import Accounts
 from mockserver.engine.jobs import Job
 from mockserver.engine.scenarios import RuleMatch
@@ -175,15 +175,17 @@ def state(store: State | None) -> State:
 def _job(emulator: Emulator, **headers: str) -> Job:
     account = emulator.authenticate("segmind", "k")
     return emulator.open_job(
-        provider="segmind",
-        operation="v2.submit",
-        model="grok-imagine-image",
-        account=account,
-        params={"prompt": "a lighthouse", "odd": "\udcff bytes kept"},
-        media=MediaRequest(1024, 1024, "png", 2),
-        price_per_image=PRICE,
-        choice=Choice("success", "default"),
-        **headers,  # type: ignore[arg-type]
+        JobOrder(
+            provider="segmind",
+            operation="v2.submit",
+            model="grok-imagine-image",
+            account=account,
+            params={"prompt": "a lighthouse", "odd": "\udcff bytes kept"},
+            media=MediaRequest(1024, 1024, "png", 2),
+            price_per_image=PRICE,
+            choice=Choice("success", "default"),
+            **headers,  # type: ignore[arg-type]
+        )
     )
 
 
