@@ -128,9 +128,10 @@ class Bank:
     ) -> int | None:
         """Refuse a job beyond the enforced limits; answers the per-hour limit enforced."""
         concurrent, per_hour = enforced_limits(contract, self.settings, profile)
-        # The emulator settled what was due just before (its sweep), so the count is now's.
-        active = self.billing.active(account.provider, account.key)
-        if concurrent is not None and active >= concurrent:
+        # The emulator settled what was due just before (its sweep), so the count is now's;
+        # asked only under a limit (a round trip to a shared store).
+        billing = self.billing
+        if concurrent is not None and billing.active(account.provider, account.key) >= concurrent:
             raise Refusal(
                 "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
             )

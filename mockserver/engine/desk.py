@@ -78,16 +78,21 @@ class JobDesk:
             bank.billing.note_created(job.id, provider, account.key, now, per_hour)
         return job
 
-    def find(self, provider: str, job_id: str, account: Account, reading: bool) -> Job | None:
+    def find(self, provider: str, job_id: str, account: Account) -> Job | None:
         """The caller's job, or None (see `Emulator.find_job`)."""
         now = self._clock.now()
         self.sweep(now)
         job = self._jobs.get(job_id, now)
         if job is None or job.provider != provider or job.account != account.key:
             return None
-        if reading and job.unready_reads > 0 and self._jobs.take_unready(job):
-            return None
         return job
+
+    def read(self, provider: str, job_id: str, account: Account) -> tuple[Job, int] | None:
+        """A client's read: the caller's job and its phase now (see `Jobs.read`)."""
+        now = self._clock.now()
+        self.sweep(now)
+        job = self._jobs.read(job_id, now, provider, account.key)
+        return None if job is None else (job, self.observe(job, False))
 
     def observe(self, job: Job, count_read: bool) -> int:
         """The job's phase now; once it has ended, its charge settles and its webhook is

@@ -317,21 +317,16 @@ class Emulator:
         return self.desk.open(order, self.profile)
 
     @owned
-    def find_job(
-        self, provider: str, job_id: str, account: Account, *, reading: bool = False
-    ) -> Job | None:
-        """The caller's job, or None when unknown, expired or someone else's (or, for a
-        client's read, not visible yet: record-not-ready spends one hidden read)."""
-        return self.desk.find(provider, job_id, account, reading)
+    def find_job(self, provider: str, job_id: str, account: Account) -> Job | None:
+        """The caller's job, or None when unknown, expired or someone else's."""
+        return self.desk.find(provider, job_id, account)
 
     @owned
     def read_job(self, provider: str, job_id: str, account: Account) -> tuple[Job, int] | None:
         """A client's read, in one step: the caller's job and its phase now (the read
-        counted), or None when `find_job` finds nothing readable."""
-        job = self.desk.find(provider, job_id, account, True)
-        if job is None or not job.pollable:
-            return None
-        return job, self.desk.observe(job, True)
+        counted); None when `find_job` finds nothing, the job cannot be polled, or it
+        does not show yet (record-not-ready spends one hidden read)."""
+        return self.desk.read(provider, job_id, account)
 
     @owned
     def job(self, job_id: str) -> Job | None:

@@ -331,17 +331,23 @@ class JobStore:
     # What a store shared by several processes does atomically; in one process the
     # job object is the record, so these are plain steps.
 
+    def read(self, job_id: str, now: float, provider: str, account: str) -> Job | None:
+        """A client's read: the job with the read counted, or None (see `Jobs.read`)."""
+        job = self.get(job_id, now)
+        if job is None or job.provider != provider or job.account != account:
+            return None
+        if not job.pollable:
+            return None
+        if job.unready_reads > 0:
+            job.unready_reads -= 1
+            return None
+        job.reads += 1
+        return job
+
     def count_read(self, job: Job) -> int:
         """Count one status read of the job; answers its reads so far."""
         job.reads += 1
         return job.reads
-
-    def take_unready(self, job: Job) -> bool:
-        """Spend one of the job's "not there yet" reads; False when none is left."""
-        if job.unready_reads <= 0:
-            return False
-        job.unready_reads -= 1
-        return True
 
     def progress(self, job: Job) -> None:
         """Keep how far reads have seen the job (its `observed` phase and read times)."""

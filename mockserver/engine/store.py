@@ -121,12 +121,14 @@ class Jobs(Protocol):
         """The job while its record is held, past its retention or not (until a sweep)."""
         ...
 
-    def count_read(self, job: Job) -> int:
-        """Count one status read of the job (atomically); answers its reads so far."""
+    def read(self, job_id: str, now: float, provider: str, account: str) -> Job | None:
+        """A client's read, in one step: the job with this read counted; None when it is
+        unknown, past its retention, another caller's or not pollable, and when it does
+        not show yet (one of its "not there yet" reads spent)."""
         ...
 
-    def take_unready(self, job: Job) -> bool:
-        """Spend one of the job's "not there yet" reads; False when none is left."""
+    def count_read(self, job: Job) -> int:
+        """Count one status read of the job (atomically); answers its reads so far."""
         ...
 
     def progress(self, job: Job) -> None:

@@ -219,8 +219,52 @@ def test_record_not_ready_reads_are_spent_once_each(state: State) -> None:
     job = _job(emulator)
     job.unready_reads = 2
     state.jobs.add(job)  # as planned for a record-not-ready job
-    copies = [state.jobs.held(job.id) for _ in range(3)]
-    assert [state.jobs.take_unready(c) for c in copies if c is not None] == [True, True, False]
+    reads = [state.jobs.read(job.id, job.created_at, "segmind", "k") for _ in range(3)]
+    assert [read is None for read in reads] == [True, True, False]
+    assert reads[2] is not None
+    assert reads[2].reads == 1
+
+
+def test_a_read_shows_only_the_callers_live_pollable_job_and_counts_only_then(
+    state: State,
+) -> None:
+    emulator = Emulator(clock=ManualClock(), profile="polls", state=state)
+    job = _job(emulator)
+    at = job.created_at
+    assert state.jobs.read(job.id, at, "segmind", "someone else") is None
+    assert state.jobs.read(job.id, at, "pixazo", "k") is None
+    assert state.jobs.read(job.id, job.expires_at, "segmind", "k") is None
+    assert state.jobs.read("no-such-job", at, "segmind", "k") is None
+    kept = state.jobs.held(job.id)
+    assert kept is not None
+    assert kept.reads == 0
+    shown = state.jobs.read(job.id, at, "segmind", "k")
+    assert shown is not None
+    assert (shown.id, shown.reads) == (job.id, 1)
+    hidden = _job(emulator, pollable=False)  # type: ignore[arg-type]
+    assert state.jobs.read(hidden.id, at, "segmind", "k") is None
+
+
+@pytest.mark.slow
+def test_a_redis_record_kept_before_reads_had_their_own_fields_is_still_read(
+    redis_url: str,
+) -> None:
+    from mockserver.engine.store_redis import connect, redis_state
+
+    client = connect(redis_url)
+    namespace = f"test-{uuid.uuid4().hex}"
+    state = redis_state(client, namespace=namespace)
+    try:
+        job = _job(Emulator(clock=ManualClock(), profile="polls", state=state))
+        client.hdel(f"{namespace}:job:{job.id}", "reader", "expires_at")  # as an older version
+        assert state.jobs.read(job.id, job.created_at, "segmind", "someone else") is None
+        assert state.jobs.read(job.id, job.expires_at, "segmind", "k") is None
+        shown = state.jobs.read(job.id, job.created_at, "segmind", "k")
+        assert shown is not None
+        assert shown.reads == 1
+    finally:
+        state.clear()
+        client.close()
 
 
 def test_expired_jobs_are_swept_once(state: State) -> None:

@@ -14,20 +14,20 @@ if TYPE_CHECKING:
     import redis
 
 _MICRO = Decimal("0.000001")
-_SEP = "\x1f"  # between provider and key in one field: neither ever holds it
+SEP = "\x1f"  # between provider and key in one field: neither ever holds it
 
 # KEYS: account hash, open hash, active hash.
 # ARGV: job id, cost, open entry ("cost<US>provider<US>key"), the owner's active field.
+# Answers whether the hold was placed (-1: no such account) and the account after it.
 _HOLD = """
 local balance = tonumber(redis.call('HGET', KEYS[1], 'balance'))
-if balance == nil then return {-1, 0, 0} end
+if balance == nil then return {-1, {}} end
 local held = tonumber(redis.call('HGET', KEYS[1], 'held') or '0')
-local cost = tonumber(ARGV[2])
-if cost > balance - held then return {0, balance, held} end
-held = redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+if tonumber(ARGV[2]) > balance - held then return {0, redis.call('HGETALL', KEYS[1])} end
+redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-return {1, balance, held}
+return {1, redis.call('HGETALL', KEYS[1])}
 """
 
 # KEYS: open hash, ends zset, active hash. ARGV: job id, charge (0/1), fee, account prefix.
@@ -105,7 +105,7 @@ class RedisBilling:
         self._due = client.register_script(DUE_SCRIPT)
 
     def _key(self, provider: str, key: str) -> str:
-        return f"{self._account_prefix}{provider}{_SEP}{key}"
+        return f"{self._account_prefix}{provider}{SEP}{key}"
 
     def _read(self, provider: str, key: str, fields: Mapping[Any, Any]) -> Account | None:
         if b"balance" not in fields:
@@ -155,16 +155,15 @@ class RedisBilling:
         return found
 
     def hold(self, job_id: str, provider: str, key: str, cost: Decimal) -> HoldResult:
-        owner = f"{provider}{_SEP}{key}"
+        owner = f"{provider}{SEP}{key}"
         micro = _micro(cost)
-        placed, _, _ = self._hold(
+        placed, fields = self._hold(
             keys=[self._key(provider, key), self._open, self._active],
-            args=[job_id, micro, f"{micro}{_SEP}{owner}", owner],
+            args=[job_id, micro, f"{micro}{SEP}{owner}", owner],
         )
-        if placed == -1:
+        account = self._read(provider, key, dict(zip(fields[::2], fields[1::2], strict=True)))
+        if placed == -1 or account is None:
             raise KeyError((provider, key))
-        account = self.account(provider, key)
-        assert account is not None
         return HoldResult(placed == 1, account)
 
     def ends(self, job_id: str, at: float) -> None:
@@ -181,19 +180,19 @@ class RedisBilling:
         return [job_id.decode() for job_id in self._due(keys=[self._ends], args=[repr(now)])]
 
     def active(self, provider: str, key: str) -> int:
-        return int(self._redis.hget(self._active, f"{provider}{_SEP}{key}") or 0)
+        return int(self._redis.hget(self._active, f"{provider}{SEP}{key}") or 0)
 
     def created(self, provider: str, key: str, now: float, limit: int | None) -> int:
         if limit is None:
             return 0
-        name = self._created + f"{provider}{_SEP}{key}"
+        name = self._created + f"{provider}{SEP}{key}"
         with self._redis.pipeline() as pipe:
             pipe.zremrangebyscore(name, "-inf", repr(now - HOUR))
             pipe.zcard(name)
             return int(pipe.execute()[-1])
 
     def note_created(self, job_id: str, provider: str, key: str, now: float, limit: int) -> None:
-        name = self._created + f"{provider}{_SEP}{key}"
+        name = self._created + f"{provider}{SEP}{key}"
         with self._redis.pipeline() as pipe:  # the latest `limit` only: bounded
             pipe.zadd(name, {job_id: now})
             pipe.zremrangebyrank(name, 0, -limit - 1)
@@ -205,7 +204,7 @@ class RedisBilling:
     def accounts(self) -> list[Account]:
         found = []
         for name in self._redis.scan_iter(match=self._account_prefix + "*", count=500):
-            provider, _, key = name.decode()[len(self._account_prefix) :].partition(_SEP)
+            provider, _, key = name.decode()[len(self._account_prefix) :].partition(SEP)
             account = self.account(provider, key)
             if account is not None:
                 found.append(account)

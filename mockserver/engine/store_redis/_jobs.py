@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.jobs import Job, MediaPlan, Outcome
 from mockserver.engine.lifecycle import Timeline
-from mockserver.engine.store_redis._billing import DUE_SCRIPT
+from mockserver.engine.store_redis._billing import DUE_SCRIPT, SEP
 
 if TYPE_CHECKING:
     import redis
@@ -24,12 +24,27 @@ end
 return 0
 """
 
-# KEYS: job hash. Spends one "not there yet" read if one is left.
-_UNREADY = """
-local left = tonumber(redis.call('HGET', KEYS[1], 'unready') or '0')
-if left <= 0 then return 0 end
-redis.call('HINCRBY', KEYS[1], 'unready', -1)
-return 1
+# KEYS: job hash. ARGV: now, the caller ("provider<US>account"). A client's read in one
+# step: nothing when the job is unknown, past its retention, another caller's or not
+# pollable, or when it does not show yet (one "not there yet" read spent); else its
+# fields, this read counted. A record kept before `reader` existed is read from its spec.
+_READ = """
+local got = redis.call('HMGET', KEYS[1], 'reader', 'expires_at')
+local reader, expires = got[1], got[2]
+if not reader then
+  local spec = redis.call('HGET', KEYS[1], 'spec')
+  if not spec then return nil end
+  local job = cjson.decode(spec)
+  reader = job['pollable'] and (job['provider'] .. '\\31' .. job['account']) or ''
+  expires = job['expires_at']
+end
+if reader ~= ARGV[2] or tonumber(ARGV[1]) >= tonumber(expires) then return nil end
+if tonumber(redis.call('HGET', KEYS[1], 'unready') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[1], 'unready', -1)
+  return nil
+end
+redis.call('HINCRBY', KEYS[1], 'reads', 1)
+return redis.call('HGETALL', KEYS[1])
 """
 
 
@@ -42,7 +57,7 @@ class RedisJobs:
         self._prefix = f"{namespace}:job:"
         self._expiry = f"{namespace}:jobs:expiry"
         self._progress = client.register_script(_PROGRESS)
-        self._unready = client.register_script(_UNREADY)
+        self._read = client.register_script(_READ)
         self._expired = client.register_script(DUE_SCRIPT)  # each expired job, once
 
     def add(self, job: Job) -> None:
@@ -61,8 +76,11 @@ class RedisJobs:
     def count_read(self, job: Job) -> int:
         return int(self._redis.hincrby(self._prefix + job.id, "reads", 1))
 
-    def take_unready(self, job: Job) -> bool:
-        return bool(self._unready(keys=[self._prefix + job.id]))
+    def read(self, job_id: str, now: float, provider: str, account: str) -> Job | None:
+        found = self._read(
+            keys=[self._prefix + job_id], args=[repr(now), f"{provider}{SEP}{account}"]
+        )
+        return _job(dict(zip(found[::2], found[1::2], strict=True))) if found else None
 
     def progress(self, job: Job) -> None:
         log = json.dumps(job.read_log) if job.read_log is not None else ""
@@ -137,6 +155,9 @@ def _record(job: Job) -> dict[Any, Any]:
         "settled": int(job.settled),
         "fee": str(job.fee),
         "unready": job.unready_reads,
+        # What a read checks without decoding the spec (see _READ).
+        "reader": f"{job.provider}{SEP}{job.account}" if job.pollable else "",
+        "expires_at": repr(job.expires_at),
     }
 
 
