@@ -19,7 +19,7 @@ from mockserver.engine.clock import Clock
 from mockserver.engine.director import Director
 from mockserver.engine.ids import IdSource
 from mockserver.engine.jobs import Job
-from mockserver.engine.planner import JobOrder, Planner
+from mockserver.engine.planner import JobOrder, Planner, checked_profile
 from mockserver.engine.store import Jobs
 from mockserver.engine.webhooks import Webhooks
 
@@ -56,6 +56,8 @@ class JobDesk:
         """Accept `order` (see `Emulator.open_job`); `profile` unless the order has one."""
         now = self._clock.now()
         self.sweep(now)
+        # Before anything is held or drawn: a refused order leaves no trace.
+        job_profile = checked_profile(order.profile or profile)
         provider, account, choice = order.provider, order.account, order.choice
         contract = self._contracts[provider]
         bank = self._bank
@@ -66,11 +68,11 @@ class JobDesk:
             self._director.commit(choice)
         if forced or cost > account.available:  # refused before an id is drawn for it
             raise bank.no_credits(account, cost)
-        job_id = self._ids.make(contract.job_ids, model=order.model, now=now)
+        job_id, rng = self._ids.job(contract.job_ids, model=order.model, now=now)
         bank.hold(job_id, account, cost)
         self._director.commit(choice)
         job = self._planner.job(
-            contract, job_id, order, cost=cost, profile=order.profile or profile, now=now
+            contract, job_id, order, cost=cost, profile=job_profile, rng=rng, now=now
         )
         self._jobs.add(job)
         bank.opened(job)

@@ -144,7 +144,7 @@ class Emulator:
             contracts=self.contracts,
             jobs=self.jobs,
             bank=self.bank,
-            planner=Planner(self.contracts, settings, self.ids),
+            planner=Planner(self.contracts, settings),
             ids=self.ids,
             director=self.director,
             webhooks=self.webhooks,

@@ -37,11 +37,12 @@ class IdSource:
         self._templates: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
-    def _source(self) -> random.Random:
+    def _source(self, number: int | None = None) -> random.Random:
         """The generator for one id: the stream's own, or one of its number's."""
         if self._numbers is None:
             return self._rng
-        number = self._numbers.next(self._stream)
+        if number is None:
+            number = self._numbers.next(self._stream)
         return random.Random(f"grok-imagine-mock/{self._stream}/{self.seed}/{number}")
 
     def uuid4(self) -> str:
@@ -50,27 +51,32 @@ class IdSource:
     def hex(self, length: int) -> str:
         return self.make(f"{{hex{length}}}", model="", now=0.0)
 
-    def make(self, template: str, *, model: str, now: float) -> str:
-        """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in."""
+    def make(self, template: str, *, model: str, now: float, number: int | None = None) -> str:
+        """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in
+        (with shared numbers, from `number` when the caller drew it already)."""
         parts = self._templates.get(template)
         if parts is None:  # literal text and placeholder names, alternately
             parts = self._templates[template] = tuple(_PLACEHOLDER.split(template))
-        rng = self._source()
+        rng = self._source(number)
         with self._lock:
             return "".join(
                 part if not index % 2 else _fill(part, rng, model, now)
                 for index, part in enumerate(parts)
             )
 
-    def job_rng(self) -> random.Random:
-        """A fresh generator for one job: its timings, image variant and seed value."""
+    def job(self, template: str, *, model: str, now: float) -> tuple[str, random.Random]:
+        """A new job's id (in `template`'s format) and a fresh generator of its own for
+        its timings, image variant and seed value. With shared numbers both come from
+        one number (one round trip to the store)."""
         if self._numbers is not None:
             counter = self._numbers.next("jobs")
+            job_id = self.make(template, model=model, now=now, number=counter)
         else:
+            job_id = self.make(template, model=model, now=now)
             with self._lock:
                 self._counter += 1
                 counter = self._counter
-        return random.Random(f"grok-imagine-mock/job/{self.seed}/{counter}")
+        return job_id, random.Random(f"grok-imagine-mock/job/{self.seed}/{counter}")
 
 
 def _fill(name: str, rng: random.Random, model: str, now: float) -> str:

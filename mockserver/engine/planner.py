@@ -7,6 +7,7 @@ them: what a job costs in memory while it is held.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -15,7 +16,6 @@ from contracts import Contract
 from contracts.record import record
 from mockserver.engine.accounts import Account
 from mockserver.engine.errors import MockUsageError
-from mockserver.engine.ids import IdSource
 from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
 from mockserver.engine.lifecycle import check_profile
 from mockserver.engine.scenarios import Choice
@@ -62,8 +62,7 @@ class JobOrder:
 class Planner:
     """How the jobs of one emulator (its contracts, settings and seed) are planned."""
 
-    def __init__(self, contracts: Mapping[str, Contract], settings: Settings, ids: IdSource):
-        self._ids = ids
+    def __init__(self, contracts: Mapping[str, Contract], settings: Settings):
         self._prices = settings.prices
         self._durations = {p: effective_durations(c, settings) for p, c in contracts.items()}
         self._retention = {p: effective_retention(c, settings) for p, c in contracts.items()}
@@ -82,10 +81,11 @@ class Planner:
         *,
         cost: Decimal,
         profile: str,
+        rng: random.Random,
         now: float,
     ) -> Job:
-        """The record of an accepted job, its life planned under `profile` (the order's
-        own, else the emulator's)."""
+        """The record of an accepted job, its life planned under `profile` (checked: the
+        order's own, else the emulator's), drawn from the job's own `rng`."""
         choice = order.choice
         return Job(
             id=job_id,
@@ -101,28 +101,21 @@ class Planner:
             scenario_source=choice.source,
             inline=order.inline,
             pollable=order.pollable,
-            **self._life(contract, order.media, choice.scenario, profile, order.sync, now),
+            **self._life(contract, order, profile, rng, now),
         )
 
     def _life(
-        self,
-        contract: Contract,
-        media: MediaRequest,
-        scenario: str,
-        profile: str,
-        sync: bool,
-        now: float,
+        self, contract: Contract, order: JobOrder, profile: str, rng: random.Random, now: float
     ) -> dict[str, Any]:
-        job_profile = checked_profile(profile)
-        if sync and job_profile == "polls":  # a call that waits cannot be polled along
-            job_profile = "instant"
+        if order.sync and profile == "polls":  # a call that waits cannot be polled along
+            profile = "instant"
         provider = contract.provider
         planned = plan_job(
             contract,
-            media,
-            scenario,
-            job_profile,
-            rng=self._ids.job_rng(),
+            order.media,
+            order.choice.scenario,
+            profile,
+            rng=rng,
             durations=self._durations[provider],
             retention=self._retention[provider],
             now=now,

@@ -115,10 +115,18 @@ def test_unknown_scenarios_are_refused_naming_the_available_ones(client: TestCli
     assert "rate-limited" in error
 
 
-def test_unknown_profile_header_is_refused(client: TestClient) -> None:
+def test_unknown_profile_header_is_refused_before_anything_is_held_or_drawn(
+    client: TestClient, emulator: Emulator
+) -> None:
     response = client.post(V2, json={"prompt": "x"}, headers={**AUTH, "X-Mock-Profile": "warp"})
     assert response.status_code == 400
     assert "unknown profile 'warp'" in response.json()["error"]
+    account = emulator.account("segmind", KEY)
+    assert account is not None
+    assert account.held == 0  # once, its price stayed held for a job that never existed
+    first = client.post(V2, json={"prompt": "x"}, headers=AUTH).json()["request_id"]
+    emulator.reset()
+    assert client.post(V2, json={"prompt": "x"}, headers=AUTH).json()["request_id"] == first
 
 
 def test_wrong_method_is_segminds_html_405(client: TestClient) -> None:
