@@ -166,18 +166,7 @@ class MockApp:
         root: str,
         route_path: str,
     ) -> None:
-        query = scope.get("query_string", b"")
-        path = scope["path"] + ("?" + query.decode("latin-1") if query else "")
-        if len(path) > _PATH_KEPT:
-            path = f"{path[:_PATH_KEPT]}...(+{len(path) - _PATH_KEPT} chars)"
-        entry = JournalEntry(
-            at=self.emulator.clock.now(),
-            method=scope["method"],
-            path=path,
-            host=host,
-        )
-        entry.keep_headers(scope["headers"], self.emulator.settings.journal_header_bytes)
-
+        entry = self._entry(scope, host)
         started = time.perf_counter()
         recorded = False
 
@@ -209,6 +198,17 @@ class MockApp:
             )
         finally:
             record()
+
+    def _entry(self, scope: Scope, host: str) -> JournalEntry:
+        """The journal entry of a request as it arrives (its path and query bounded)."""
+        query = scope.get("query_string", b"")
+        path = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        if len(path) > _PATH_KEPT:
+            path = f"{path[:_PATH_KEPT]}...(+{len(path) - _PATH_KEPT} chars)"
+        emulator = self.emulator
+        entry = JournalEntry(at=emulator.clock.now(), method=scope["method"], path=path, host=host)
+        entry.keep_headers(scope["headers"], emulator.settings.journal_header_bytes)
+        return entry
 
     async def _nowhere(
         self, scope: Scope, receive: Receive, send: Send, host: str, path: str

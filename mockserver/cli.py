@@ -19,7 +19,27 @@ def _parser() -> argparse.ArgumentParser:
         description="Offline emulator of the HTTP surfaces that sell xAI's Grok Imagine.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve every provider surface until stopped")
+    _serve_options(commands.add_parser("serve", help="serve every provider surface until stopped"))
+    scenarios = commands.add_parser(
+        "scenarios", help="print every scenario and what each provider answers for it"
+    )
+    scenarios.add_argument("--provider", help="only this provider")
+    scenarios.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    openapi = commands.add_parser(
+        "openapi", help="print a provider surface as an OpenAPI 3.1 document (JSON)"
+    )
+    openapi.add_argument("provider", metavar="PROVIDER", help="segmind, pixazo, apikley, ...")
+    openapi.add_argument(
+        "--server",
+        metavar="URL",
+        help="the emulator's base URL for it, listed first in servers "
+        "(default http://127.0.0.1:8000/PROVIDER)",
+    )
+    openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    return parser
+
+
+def _serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
     serve.add_argument("--config", metavar="FILE", help="a TOML config file (see the README)")
@@ -39,11 +59,26 @@ def _parser() -> argparse.ArgumentParser:
         "(repeatable; '*.example.com' covers subdomains)",
     )
     serve.add_argument(
+        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--grpc-port",
+        type=int,
+        metavar="PORT",
+        help="also serve xAI's gRPC Image service (the official xai-sdk) here; 0 picks one",
+    )
+    _admin_options(serve.add_argument_group("admin API"))
+    _state_options(serve.add_argument_group("shared state"))
+
+
+def _admin_options(admin: argparse._ArgumentGroup) -> None:
+    admin.add_argument(
         "--admin-token",
         help="required as X-Admin-Token on the admin API (one is made up when listening "
         "beyond loopback without one)",
     )
-    serve.add_argument(
+    admin.add_argument(
         "--admin-host",
         action="append",
         default=[],
@@ -51,52 +86,28 @@ def _parser() -> argparse.ArgumentParser:
         help="a host name the admin API answers to besides the address it listens on "
         "(repeatable; other Host headers are refused, as DNS rebinding would send)",
     )
-    serve.add_argument(
-        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.add_argument(
+
+
+def _state_options(state: argparse._ArgumentGroup) -> None:
+    state.add_argument(
         "--state",
         metavar="URL",
         help="keep the state in Redis (redis://HOST:PORT/DB; default: this process, or "
         "GROK_MOCK_STATE): processes given the same URL share jobs, accounts, ids and the "
         "clock, and a restart continues where it was",
     )
-    serve.add_argument(
+    state.add_argument(
         "--workers",
         type=int,
         default=1,
         metavar="N",
         help="serve from N processes on the one port (needs --state: they share it)",
     )
-    serve.add_argument(
+    state.add_argument(
         "--state-namespace",
         metavar="NAME",
         help="prefix of this emulator's keys in Redis, so several share one (default grok-mock)",
     )
-    serve.add_argument(
-        "--grpc-port",
-        type=int,
-        metavar="PORT",
-        help="also serve xAI's gRPC Image service (the official xai-sdk) here; 0 picks one",
-    )
-    scenarios = commands.add_parser(
-        "scenarios", help="print every scenario and what each provider answers for it"
-    )
-    scenarios.add_argument("--provider", help="only this provider")
-    scenarios.add_argument("--format", choices=["text", "markdown", "json"], default="text")
-    openapi = commands.add_parser(
-        "openapi", help="print a provider surface as an OpenAPI 3.1 document (JSON)"
-    )
-    openapi.add_argument("provider", metavar="PROVIDER", help="segmind, pixazo, apikley, ...")
-    openapi.add_argument(
-        "--server",
-        metavar="URL",
-        help="the emulator's base URL for it, listed first in servers "
-        "(default http://127.0.0.1:8000/PROVIDER)",
-    )
-    openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -141,34 +141,42 @@ def serve(
     sock = bind(host, port)
     origin = origin_of(sock)
     children += _other_workers(workers, emulator, policy, sock, log_level, access_log)
-    announce(f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})")
-    for provider, url in app.base_urls(origin).items():
-        hosts = ", ".join(emulator.contracts[provider].hosts)
-        announce(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
     grpc = None
     if grpc_port is not None:
         grpc = start_grpc(app, app.base_urls(origin).get("xai"), host, grpc_port)
-        announce(
-            f"  {'xai-grpc':<10} {grpc.address}    "
-            f'(xai_sdk.Client(api_key="...", api_host="{grpc.address}"))'
-        )
-    announce(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}/    (the QA console: open it in a browser)")
-    if policy.token:
-        announce(f"  the admin API requires the header X-Admin-Token: {policy.token}")
-    settings = emulator.settings
-    if settings.state is not None:
-        announce(
-            f"  {'state':<10} {redacted_url(settings.state)} namespace {settings.state_namespace}"
-            "    (shared with every process using it; kept across restarts)"
-        )
-    if workers > 1:
-        announce(f"  {'workers':<10} {workers} processes on this port")
+    for line in _banner(app, origin, grpc.address if grpc is not None else None, workers):
+        announce(line)
     try:
         _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
     finally:
         if grpc is not None:
             grpc.stop()
         stop_workers(children)
+
+
+def _banner(app: MockApp, origin: str, grpc: str | None, workers: int) -> list[str]:
+    """What a served process announces: every base URL, and how to reach the rest."""
+    emulator = app.emulator
+    lines = [f"grok-imagine-mock on {origin} (seed {emulator.seed}, profile {emulator.profile})"]
+    for provider, url in app.base_urls(origin).items():
+        hosts = ", ".join(emulator.contracts[provider].hosts)
+        lines.append(f"  {provider:<10} {url}    (or Host: {hosts} at the real paths)")
+    if grpc is not None:
+        sdk = f'xai_sdk.Client(api_key="...", api_host="{grpc}")'
+        lines.append(f"  {'xai-grpc':<10} {grpc}    ({sdk})")
+    console = "(the QA console: open it in a browser)"
+    lines.append(f"  {'admin':<10} {origin}/{ADMIN_PREFIX}/    {console}")
+    if app.admin.token:
+        lines.append(f"  the admin API requires the header X-Admin-Token: {app.admin.token}")
+    settings = emulator.settings
+    if settings.state is not None:
+        lines.append(
+            f"  {'state':<10} {redacted_url(settings.state)} namespace {settings.state_namespace}"
+            "    (shared with every process using it; kept across restarts)"
+        )
+    if workers > 1:
+        lines.append(f"  {'workers':<10} {workers} processes on this port")
+    return lines
 
 
 def _other_workers(

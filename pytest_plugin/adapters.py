@@ -134,31 +134,11 @@ def adapter_contract(
     if not callable(factory) or not callable(call):
         raise _fail("factory and call must be callables")
     _check_number("retries", retries, integer=True)
-    for name, value in (
-        ("min_backoff", min_backoff),
-        ("min_poll_interval", min_poll_interval),
-        ("max_poll_interval", max_poll_interval),
-        ("max_wait", max_wait),
-    ):
-        _check_number(name, value)
-    if max_poll_interval < min_poll_interval:
-        raise _fail(
-            f"max_poll_interval ({max_poll_interval:g}) is below min_poll_interval "
-            f"({min_poll_interval:g})"
-        )
+    _check_timing(min_backoff, min_poll_interval, max_poll_interval, max_wait)
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 1:
         raise _fail(f"examples must be a positive integer, got {examples!r}")
-    allowed = NEUTRAL_FIELDS[1:]
-    chosen = tuple(allowed if vary is None else vary)
-    unknown = [f for f in chosen if f not in allowed]
-    if unknown or isinstance(vary, str):
-        raise _fail(f"vary takes a list of fields among {', '.join(allowed)}; got {vary!r}")
-    if transport not in ("rest", "grpc"):
-        raise _fail(f"transport is 'rest' or 'grpc', got {transport!r}")
-    if transport == "grpc" and CONTRACTS[provider].grpc is None:
-        raise _fail(f"{provider} has no gRPC service; only xai does")
-    if webhooks and not CONTRACTS[provider].webhooks:
-        raise _fail(f"{provider} sends no webhooks, so webhooks=True cannot be checked")
+    chosen = _checked_vary(vary)
+    _check_reach(provider, transport, webhooks)
     _check_arity(factory, 3 if webhooks else 2, "factory")
     options = AdapterOptions(
         provider=provider,
@@ -182,6 +162,45 @@ def adapter_contract(
         (AdapterChecks,),
         {"options": options, "factory": staticmethod(factory), "call": staticmethod(call)},
     )
+
+
+def _check_timing(
+    min_backoff: float, min_poll_interval: float, max_poll_interval: float, max_wait: float
+) -> None:
+    for name, value in (
+        ("min_backoff", min_backoff),
+        ("min_poll_interval", min_poll_interval),
+        ("max_poll_interval", max_poll_interval),
+        ("max_wait", max_wait),
+    ):
+        _check_number(name, value)
+    if max_poll_interval < min_poll_interval:
+        raise _fail(
+            f"max_poll_interval ({max_poll_interval:g}) is below min_poll_interval "
+            f"({min_poll_interval:g})"
+        )
+
+
+def _checked_vary(vary: Sequence[str] | None) -> tuple[str, ...]:
+    """The request fields to vary (all but the prompt, by default)."""
+    allowed = NEUTRAL_FIELDS[1:]
+    chosen = tuple(allowed if vary is None else vary)
+    unknown = [f for f in chosen if f not in allowed]
+    if unknown or isinstance(vary, str):
+        raise _fail(f"vary takes a list of fields among {', '.join(allowed)}; got {vary!r}")
+    return chosen
+
+
+def _check_reach(provider: str, transport: str, webhooks: bool) -> None:
+    """The transport and webhooks asked for are ones the provider has."""
+    from contracts import CONTRACTS
+
+    if transport not in ("rest", "grpc"):
+        raise _fail(f"transport is 'rest' or 'grpc', got {transport!r}")
+    if transport == "grpc" and CONTRACTS[provider].grpc is None:
+        raise _fail(f"{provider} has no gRPC service; only xai does")
+    if webhooks and not CONTRACTS[provider].webhooks:
+        raise _fail(f"{provider} sends no webhooks, so webhooks=True cannot be checked")
 
 
 def _check_arity(function: Callable[..., Any], count: int, name: str) -> None:

@@ -125,20 +125,7 @@ class Emulator:
         self.rules = self.director.rules
         self.bank = Bank(settings, self.contracts, state.billing, settled=state.jobs.settled)
         self.accounts = self.bank.accounts
-        previous: Webhooks | None = getattr(self, "webhooks", None)
-        if previous is not None:
-            previous.close()
-        self.webhooks = Webhooks(
-            self.clock,
-            self.journal,
-            outbound=lambda: self.outbound,
-            allowed_hosts=settings.allowed_hosts,
-            policy=settings.webhook_policy(),
-            shared=state.hooks,
-            revive=lambda spec: self.revive_webhook(spec) if self.revive_webhook else None,
-        )
-        if self._webhook_loop is not None:
-            self.webhooks.home(self._webhook_loop)
+        self.webhooks = self._webhooks(settings, state)
         self.desk = JobDesk(
             clock=self.clock,
             contracts=self.contracts,
@@ -159,6 +146,25 @@ class Emulator:
             self._publish_tuned()
         else:
             self.sync()
+
+    def _webhooks(self, settings: Settings, state: State) -> Webhooks:
+        """A fresh sender (the previous one, if any, stops; its pending deliveries go),
+        sending from the loop it was given a home on."""
+        previous: Webhooks | None = getattr(self, "webhooks", None)
+        if previous is not None:
+            previous.close()
+        webhooks = Webhooks(
+            self.clock,
+            self.journal,
+            outbound=lambda: self.outbound,
+            allowed_hosts=settings.allowed_hosts,
+            policy=settings.webhook_policy(),
+            shared=state.hooks,
+            revive=lambda spec: self.revive_webhook(spec) if self.revive_webhook else None,
+        )
+        if self._webhook_loop is not None:
+            webhooks.home(self._webhook_loop)
+        return webhooks
 
     def deliver_webhooks_from(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send webhooks from `loop` (long-lived), whatever loops serve the requests."""
