@@ -62,11 +62,14 @@ class Emulator:
         *,
         clock: Clock | None = None,
         outbound: Outbound | None = None,
-        state: State | None = None,
+        state: State | str | None = None,
         **overrides: Any,
     ) -> None:
         """`state`: where what requests change lives (this process unless given, e.g.
-        `mockserver.engine.store_redis.redis_state(...)`, shared with other processes)."""
+        `mockserver.engine.store_redis.redis_state(...)`, shared with other processes);
+        a URL (`redis://HOST:PORT/DB`) is the `state` setting, as in the config file."""
+        if isinstance(state, str):
+            overrides["state"], state = state, None
         base = settings or Settings()
         settings = replace(base, **overrides) if overrides else base
         if state is None and settings.state is not None:

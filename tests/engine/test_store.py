@@ -19,6 +19,7 @@ from mockserver.engine import Choice, JobOrder, MediaRequest
 from mockserver.engine.accounts import Accounts
 from mockserver.engine.jobs import Job
 from mockserver.engine.scenarios import RuleMatch
+from mockserver.engine.settings import Settings
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
 
 PRICE = Decimal("0.02")
@@ -265,6 +266,20 @@ def test_a_redis_record_kept_before_reads_had_their_own_fields_is_still_read(
     finally:
         state.clear()
         client.close()
+
+
+@pytest.mark.slow
+def test_a_state_url_given_to_the_emulator_is_its_state_setting(redis_url: str) -> None:
+    namespace = f"test-{uuid.uuid4().hex}"
+    first = Emulator(state=redis_url, state_namespace=namespace, clock=ManualClock())
+    second = Emulator(Settings(state=redis_url, state_namespace=namespace), clock=ManualClock())
+    try:
+        assert first.shared
+        assert first.settings.state == redis_url
+        job = _job(first)
+        assert second.job(job.id) is not None  # one state, whichever way it was named
+    finally:
+        first.discard_state()
 
 
 def test_expired_jobs_are_swept_once(state: State) -> None:
