@@ -1,6 +1,6 @@
 """Reads at scale: prints figures, asserts nothing.
 
-    python bench/bench_scale.py [--sizes 1000 10000 100000] [--seconds 4]
+    python bench/bench_scale.py [--sizes 1000 10000 100000] [--rules 1 1000 10000] [--seconds 4]
 
 For each size N, a fresh `python -m mockserver serve` process (pinned to one core) is filled
 with N Segmind jobs (a quarter each QUEUED, PROCESSING, COMPLETED and FAILED, all held: the
@@ -11,12 +11,18 @@ record lives an hour), then loaded by wrk (or the built-in generator) from the o
 
 Throughput at each size is set against the first size's in the same run (the baseline), so
 the ratio says what holding more jobs costs a read.
+
+Then, for each count R of scenario rules queued (each for another key, as a suite that
+queues rules per test leaves them), a PROCESSING job's status poll and a submit, against
+the first count's: what holding rules costs a request that none of them matches (a server
+per count, all up at once and measured in interleaved rounds, best of two).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -96,9 +102,57 @@ def measure(count: int, seconds: int, connections: int, config: Path) -> dict[st
         server.wait()
 
 
+def rules_server(count: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    """A server holding `count` rules, each for another key; answers it, a PROCESSING
+    job's status URL and the submit URL."""
+    port = free_port()
+    origin, host = f"http://127.0.0.1:{port}", f"127.0.0.1:{port}"
+    server = spawn([sys.executable, "-m", "mockserver", "serve", "--port", str(port)])
+    wait_ready(origin + "/__mock/health")
+    queue = [
+        _load.request_bytes(
+            "POST",
+            "/__mock/scenarios",
+            host,
+            {"content-type": "application/json"},
+            json.dumps({"scenario": "job-failed", "key": f"other-{n}"}).encode(),
+        )
+        for n in range(count)
+    ]
+    if queue and set(_load.run("127.0.0.1", port, queue, connections=16).statuses) != {201}:
+        raise RuntimeError("queuing the rules failed")
+    headers = {**HEADERS, "X-Mock-Profile": "stuck"}
+    job = httpx.post(origin + SEGMIND, json={"prompt": "x"}, headers=headers).json()
+    return server, job["status_url"], origin + SEGMIND
+
+
+def measure_rules(counts: list[int], seconds: int, connections: int) -> dict[int, dict[str, float]]:
+    """Every count's server up at once, measured in interleaved rounds (best of each), so
+    machine noise falls on all of them alike."""
+    servers = {count: rules_server(count) for count in counts}
+    body = json.dumps({"prompt": "a lighthouse"}).encode()
+    submit_headers = {**HEADERS, "X-Mock-Profile": "stuck"}
+    figures = {count: {"poll/s": 0.0, "submit/s": 0.0} for count in counts}
+    try:
+        for _ in range(2):
+            for count, (_, poll, submit) in servers.items():
+                best = figures[count]
+                best["poll/s"] = max(
+                    best["poll/s"], throughput(poll, seconds, connections, HEADERS)
+                )
+                rate = throughput(submit, seconds, connections, submit_headers, body)
+                best["submit/s"] = max(best["submit/s"], rate)
+        return figures
+    finally:
+        for server, _, _ in servers.values():
+            server.terminate()
+            server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
+    parser.add_argument("--rules", type=int, nargs="*", default=[1, 1000, 10_000])
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -116,8 +170,15 @@ def main() -> None:
         shown = {k: round(v, 1) for k, v in results[size].items()}
         print(size, "jobs", json.dumps(shown), "vs first size", json.dumps(ratios), flush=True)
     Path(config.name).unlink()
+    by_rules = measure_rules(args.rules, args.seconds, args.connections) if args.rules else {}
+    for count in args.rules:
+        base = by_rules[args.rules[0]]
+        ratios = {k: round(v / base[k], 2) for k, v in by_rules[count].items()}
+        shown = {k: round(v, 1) for k, v in by_rules[count].items()}
+        print(count, "rules", json.dumps(shown), "vs first count", json.dumps(ratios), flush=True)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        figures = {"jobs": results, "rules": by_rules}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ from contracts import Contract
 from mockserver.engine.chaos import Chaos, ChaosEntry, Latency, LatencyEntry
 from mockserver.engine.clock import Clock
 from mockserver.engine.errors import MockUsageError, UnknownScenario
+from mockserver.engine.rule_queue import ScenarioRules
 from mockserver.engine.scenarios import (
     Choice,
     Claim,
     RequestFacts,
     RuleMatch,
     ScenarioRule,
-    ScenarioRules,
     is_job_scenario,
     named_in_request,
     supported,
@@ -155,7 +155,7 @@ class Director:
             return name in available and (facts.submit or not is_job_scenario(name, contract))
 
         now = self.clock.now()
-        for rule in self.rules.candidates(now):
+        for rule in self.rules.candidates(facts.provider, facts.key, now):
             if rule.matches(facts, now) and applies(rule.scenario) and self.rules.claim(rule):
                 return Choice(rule.scenario, "rule", rule, Claim())
         picked = self.chaos.draw(facts, applies)

@@ -8,7 +8,6 @@ prompt, then queued rules ("the next N matching requests get NAME"), else
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import field, fields
 from typing import Any, Literal
 
@@ -140,65 +139,6 @@ class ScenarioRule:
             "remaining": None if self.times is None else self.times - self.used,
             "expires_at": self.expires_at,
         }
-
-
-class ScenarioRules:
-    """Queued rules in this process, consulted in the order they were added. A request
-    claims one of a rule's `times` when it chooses the rule, and gives it back if it ends
-    without playing it (refused before its job opened, say)."""
-
-    def __init__(self) -> None:
-        self._rules: list[ScenarioRule] = []
-        self._next_id = 0
-
-    def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule:
-        rule = ScenarioRule(f"rule-{self._next_id + 1}", scenario, match, expires_at)
-        self._next_id += 1
-        self._rules.append(rule)
-        return rule
-
-    def candidates(self, now: float) -> list[ScenarioRule]:
-        """The rules still live at `now`, in order."""
-        self._rules = [r for r in self._rules if r.expires_at is None or now < r.expires_at]
-        return list(self._rules)
-
-    def claim(self, rule: ScenarioRule) -> bool:
-        if rule.withdrawn or rule.exhausted:
-            return False
-        rule.used += 1
-        if rule.exhausted and rule in self._rules:
-            self._rules.remove(rule)
-        return True
-
-    def release(self, rule: ScenarioRule) -> None:
-        rule.used -= 1
-        if not rule.withdrawn and rule not in self._rules:
-            self._rules.append(rule)
-            self._rules.sort(key=_number)
-
-    def remove(self, rule_id: str) -> bool:
-        for rule in self._rules:
-            if rule.id == rule_id:
-                rule.withdrawn = True
-                self._rules.remove(rule)
-                return True
-        return False
-
-    def clear(self) -> None:
-        for rule in self._rules:
-            rule.withdrawn = True
-        self._rules.clear()
-        self._next_id = 0
-
-    def __iter__(self) -> Iterator[ScenarioRule]:
-        return iter(list(self._rules))
-
-    def __len__(self) -> int:
-        return len(self._rules)
-
-
-def _number(rule: ScenarioRule) -> int:
-    return int(rule.id.rpartition("-")[2])
 
 
 @record(frozen=False, slots=True)

@@ -34,7 +34,8 @@ from contracts.record import record
 from mockserver.engine.accounts import Account, HoldResult, MemoryBilling
 from mockserver.engine.jobs import Job, JobStore
 from mockserver.engine.journal import SharedLog
-from mockserver.engine.scenarios import RuleMatch, ScenarioRule, ScenarioRules
+from mockserver.engine.rule_queue import ScenarioRules
+from mockserver.engine.scenarios import RuleMatch, ScenarioRule
 
 __all__ = [
     "Billing",
@@ -155,8 +156,10 @@ class Rules(Protocol):
 
     def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule: ...
 
-    def candidates(self, now: float) -> list[ScenarioRule]:
-        """The rules still live at `now` (not lapsed, not used up), in order."""
+    def candidates(self, provider: str, key: str | None, now: float) -> list[ScenarioRule]:
+        """The rules still live at `now` (not lapsed, not used up) that could match a
+        request of `provider` with `key`, in order. A rule naming another provider or
+        another key is never looked at: the cost is the rules that could apply."""
         ...
 
     def claim(self, rule: ScenarioRule) -> bool:

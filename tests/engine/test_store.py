@@ -345,13 +345,13 @@ def test_two_emulators_on_one_redis_are_one_emulator(redis_url: str) -> None:
 
 def test_each_use_of_a_rule_is_claimed_once_and_can_be_given_back(state: State) -> None:
     rule = state.rules.add("server-error", RuleMatch(provider="segmind", times=2), None)
-    assert [r.id for r in state.rules.candidates(0.0)] == [rule.id]
+    assert [r.id for r in state.rules.candidates("segmind", "k", 0.0)] == [rule.id]
     assert state.rules.claim(rule)
     assert state.rules.claim(rule)
     assert not state.rules.claim(rule)  # both uses taken
-    assert state.rules.candidates(0.0) == []
+    assert state.rules.candidates("segmind", "k", 0.0) == []
     state.rules.release(rule)  # one request did not play it
-    (back,) = state.rules.candidates(0.0)
+    (back,) = state.rules.candidates("segmind", "k", 0.0)
     assert (back.id, back.used) == (rule.id, 1)
     assert state.rules.remove(rule.id)
     state.rules.release(rule)  # removed meanwhile: it stays removed
@@ -362,8 +362,43 @@ def test_lapsed_and_unlimited_rules(state: State) -> None:
     lapsing = state.rules.add("server-error", RuleMatch(times=None), expires_at=10.0)
     for _ in range(5):
         assert state.rules.claim(lapsing)  # no limit on uses
-    assert state.rules.candidates(9.0) != []
-    assert state.rules.candidates(10.0) == []
+    assert state.rules.candidates("xai", "k", 9.0) != []
+    assert state.rules.candidates("xai", "k", 10.0) == []
+
+
+def test_a_requests_candidates_are_the_rules_it_could_match_in_queue_order(
+    state: State,
+) -> None:
+    rules = state.rules
+    add = rules.add
+    anyone = add("server-error", RuleMatch(times=None), None)
+    mine = add("job-failed", RuleMatch(provider="segmind", key="k", times=None), None)
+    theirs = [add("job-failed", RuleMatch(key=f"other-{i}"), None) for i in range(50)]
+    segmind = add("rate-limited", RuleMatch(provider="segmind", times=None), None)
+    my_key = add("timeout", RuleMatch(key="k", times=None), None)
+    add("server-error", RuleMatch(provider="xai"), None)
+    wanted = [anyone.id, mine.id, segmind.id, my_key.id]
+    assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == wanted
+    assert [r.id for r in rules.candidates("segmind", None, 0.0)] == [anyone.id, segmind.id]
+    assert [r.id for r in rules.candidates("pixazo", "other-7", 0.0)] == [anyone.id, theirs[7].id]
+    assert len(rules) == 55
+    assert [r.id for r in rules][:2] == [anyone.id, mine.id]  # every rule, in order
+
+
+def test_a_rule_given_back_returns_to_its_place_and_lapsed_ones_leave(state: State) -> None:
+    rules = state.rules
+    first = rules.add("job-failed", RuleMatch(key="k", times=1), None)
+    second = rules.add("server-error", RuleMatch(key="k", times=None), None)
+    lapsing = rules.add("timeout", RuleMatch(key="k", times=None), expires_at=5.0)
+    assert rules.claim(first)  # used up: it leaves the queue
+    assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == [second.id, lapsing.id]
+    rules.release(first)  # its request did not play it: back in front
+    ids = [r.id for r in rules.candidates("segmind", "k", 0.0)]
+    assert ids == [first.id, second.id, lapsing.id]
+    assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == [first.id, second.id]
+    assert len(rules) == 2  # the lapsed rule is gone, not merely skipped
+    assert rules.remove(second.id)
+    assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == [first.id]
 
 
 def test_a_request_refused_before_it_plays_gives_its_rule_back(

@@ -1,4 +1,10 @@
-"""Scenario rules in Redis."""
+"""Scenario rules in Redis, indexed as in this process (see `engine/rule_queue.py`).
+
+Each live rule is a spec in one hash and a member of its bucket, a sorted set per
+(provider, key) scored by its place in the queue; rules that may lapse are also in a
+sorted set by expiry time. A request's candidates are one Lua step: lapsed rules
+leave, and the four buckets it could match are read with each rule's uses so far.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,52 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from mockserver.engine.rule_queue import request_buckets, rule_bucket, rule_number
 from mockserver.engine.scenarios import RuleMatch, ScenarioRule
 
 if TYPE_CHECKING:
     import redis
 
-# KEYS: rules hash, used hash, spent hash. ARGV: rule id. Takes one use if one is left
-# (times null: no limit); a rule used up leaves the queue for the spent hash, so a use
-# given back restores it.
+# KEYS: live hash, used hash, lapsing zset. ARGV: now, the bucket prefix, then the
+# buckets to read. Answers id, spec and uses for each rule in them, in queue order.
+_CANDIDATES = """
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])) do
+  local spec = redis.call('HGET', KEYS[1], id)
+  if spec then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('ZREM', ARGV[2] .. cjson.decode(spec)['bucket'], id)
+  end
+  redis.call('ZREM', KEYS[3], id)
+end
+local found = {}
+for i = 3, #ARGV do
+  local members = redis.call('ZRANGE', ARGV[2] .. ARGV[i], 0, -1, 'WITHSCORES')
+  for j = 1, #members, 2 do
+    table.insert(found, {tonumber(members[j + 1]), members[j]})
+  end
+end
+table.sort(found, function(a, b) return a[1] < b[1] end)
+local answer = {}
+for _, entry in ipairs(found) do
+  local spec = redis.call('HGET', KEYS[1], entry[2])
+  if spec then
+    table.insert(answer, entry[2])
+    table.insert(answer, spec)
+    table.insert(answer, redis.call('HGET', KEYS[2], entry[2]) or '0')
+  end
+end
+return answer
+"""
+
+# KEYS: live hash, used hash, spent hash. ARGV: rule id, the bucket prefix. Takes one use
+# if one is left (times null: no limit); a rule used up leaves the queue (and its
+# bucket) for the spent hash, so a use given back restores it.
 _CLAIM = """
 local spec = redis.call('HGET', KEYS[1], ARGV[1])
 if not spec then return 0 end
-local given = cjson.decode(spec)['times']
+local rule = cjson.decode(spec)
 local times = -1
-if type(given) == 'number' then times = given end
+if type(rule['times']) == 'number' then times = rule['times'] end
 local used = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if times >= 0 and used > times then
   redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
@@ -27,21 +65,41 @@ if times >= 0 and used > times then
 end
 if times >= 0 and used == times then
   redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', ARGV[2] .. rule['bucket'], ARGV[1])
   redis.call('HSET', KEYS[3], ARGV[1], spec)
 end
 return 1
 """
 
-# KEYS: rules hash, used hash, spent hash, withdrawn set. ARGV: rule id.
+# KEYS: live hash, used hash, spent hash, withdrawn set, lapsing zset.
+# ARGV: rule id, the bucket prefix, its place in the queue, its expiry ('' for none;
+# given as text, since Lua would print the number to 14 digits).
 _RELEASE = """
 redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
 local spec = redis.call('HGET', KEYS[3], ARGV[1])
 if spec and redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then
+  local rule = cjson.decode(spec)
   redis.call('HDEL', KEYS[3], ARGV[1])
   redis.call('HSET', KEYS[1], ARGV[1], spec)
+  redis.call('ZADD', ARGV[2] .. rule['bucket'], ARGV[3], ARGV[1])
+  if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
 end
 return 0
 """
+
+# KEYS: live hash, withdrawn set. ARGV: rule id, the bucket prefix.
+_REMOVE = """
+local spec = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+if not spec then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', ARGV[2] .. cjson.decode(spec)['bucket'], ARGV[1])
+return 1
+"""
+
+
+def _bucket_name(provider: str | None, key: str | None) -> str:
+    return json.dumps([provider, key], separators=(",", ":"))
 
 
 class RedisRules:
@@ -57,8 +115,11 @@ class RedisRules:
             prefix + "withdrawn",
             prefix + "next",
         )
+        self._lapsing, self._buckets = prefix + "lapsing", prefix + "bucket:"
+        self._candidates = client.register_script(_CANDIDATES)
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
+        self._remove = client.register_script(_REMOVE)
         # The live count as the last request began (None: ask Redis), for the idle check.
         self._count: int | None = None
 
@@ -73,8 +134,14 @@ class RedisRules:
     def add(self, scenario: str, match: RuleMatch, expires_at: float | None) -> ScenarioRule:
         self._count = None
         rule = ScenarioRule(f"rule-{self._redis.incr(self._next)}", scenario, match, expires_at)
-        spec = {"scenario": scenario, "expires_at": expires_at, **_match(match)}
-        self._redis.hset(self._rules, rule.id, json.dumps(spec))
+        bucket = _bucket_name(*rule_bucket(match))
+        spec = {"scenario": scenario, "expires_at": expires_at, **_match(match), "bucket": bucket}
+        with self._redis.pipeline() as pipe:  # MULTI: never a spec without its bucket
+            pipe.hset(self._rules, rule.id, json.dumps(spec))
+            pipe.zadd(self._buckets + bucket, {rule.id: rule_number(rule)})
+            if expires_at is not None:
+                pipe.zadd(self._lapsing, {rule.id: expires_at})
+            pipe.execute()
         return rule
 
     def _all(self) -> list[ScenarioRule]:
@@ -82,43 +149,39 @@ class RedisRules:
             pipe.hgetall(self._rules)
             pipe.hgetall(self._used)
             specs, used = pipe.execute()
-        rules = []
-        for rule_id, raw in specs.items():
-            spec = json.loads(raw)
-            scenario, expires_at = spec.pop("scenario"), spec.pop("expires_at")
-            rule = ScenarioRule(rule_id.decode(), scenario, RuleMatch(**spec), expires_at)
-            rule.used = int(used.get(rule_id, 0))
-            rules.append(rule)
-        return sorted(rules, key=lambda r: int(r.id.rpartition("-")[2]))
+        rules = [_rule(rule_id, raw, used.get(rule_id)) for rule_id, raw in specs.items()]
+        return sorted(rules, key=rule_number)
 
-    def candidates(self, now: float) -> list[ScenarioRule]:
-        rules = self._all()
-        lapsed = [r.id for r in rules if r.expires_at is not None and now >= r.expires_at]
-        if lapsed:
-            self._redis.hdel(self._rules, *lapsed)
-        return [r for r in rules if r.id not in lapsed]
+    def candidates(self, provider: str, key: str | None, now: float) -> list[ScenarioRule]:
+        buckets = [_bucket_name(*b) for b in request_buckets(provider, key)]
+        found = self._candidates(
+            keys=[self._rules, self._used, self._lapsing],
+            args=[repr(now), self._buckets, *buckets],
+        )
+        return [_rule(*found[i : i + 3]) for i in range(0, len(found), 3)]
 
     def claim(self, rule: ScenarioRule) -> bool:
         self._count = None
         keys = [self._rules, self._used, self._spent]
-        return bool(self._claim(keys=keys, args=[rule.id]))
+        return bool(self._claim(keys=keys, args=[rule.id, self._buckets]))
 
     def release(self, rule: ScenarioRule) -> None:
         self._count = None
-        keys = [self._rules, self._used, self._spent, self._withdrawn]
-        self._release(keys=keys, args=[rule.id])
+        keys = [self._rules, self._used, self._spent, self._withdrawn, self._lapsing]
+        expiry = "" if rule.expires_at is None else repr(rule.expires_at)
+        self._release(keys=keys, args=[rule.id, self._buckets, rule_number(rule), expiry])
 
     def remove(self, rule_id: str) -> bool:
         self._count = None
-        with self._redis.pipeline() as pipe:
-            pipe.hdel(self._rules, rule_id)
-            pipe.sadd(self._withdrawn, rule_id)
-            removed, _ = pipe.execute()
-        return bool(removed)
+        return bool(
+            self._remove(keys=[self._rules, self._withdrawn], args=[rule_id, self._buckets])
+        )
 
     def clear(self) -> None:
         self._count = None
-        self._redis.delete(self._rules, self._used, self._spent, self._withdrawn, self._next)
+        names = list(self._redis.scan_iter(match=self._buckets + "*", count=500))
+        fixed = (self._rules, self._used, self._spent, self._withdrawn, self._next, self._lapsing)
+        self._redis.delete(*fixed, *names)
 
     def __iter__(self) -> Iterator[ScenarioRule]:
         return iter(self._all())
@@ -127,6 +190,15 @@ class RedisRules:
         if self._count is None:
             return int(self._redis.hlen(self._rules))
         return self._count
+
+
+def _rule(rule_id: bytes, raw: bytes, used: bytes | None) -> ScenarioRule:
+    spec = json.loads(raw)
+    scenario, expires_at = spec.pop("scenario"), spec.pop("expires_at")
+    spec.pop("bucket", None)
+    rule = ScenarioRule(rule_id.decode(), scenario, RuleMatch(**spec), expires_at)
+    rule.used = int(used or 0)
+    return rule
 
 
 def _match(match: RuleMatch) -> dict[str, Any]:
