@@ -279,6 +279,12 @@ class JournalEntry:
     def to_dict(self) -> dict[str, Any]:
         return {name: copy.deepcopy(getattr(self, name)) for name in _FIELDS}
 
+    def to_json(self) -> str:
+        """The entry as JSON, without its number (what a shared journal stores); no copy
+        is made, since nothing is kept but the text."""
+        fields = {name: getattr(self, name) for name in _FIELDS if name != "seq"}
+        return json.dumps(fields, default=str, separators=(",", ":"))
+
     def __repr__(self) -> str:
         return f"JournalEntry({describe(self)})"
 

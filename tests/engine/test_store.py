@@ -3,6 +3,7 @@ and for Redis, atomicity across processes racing on one account."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import uuid
 from collections.abc import Callable
@@ -456,6 +457,31 @@ def test_a_shared_journal_numbers_entries_across_processes_and_keeps_the_latest(
     assert len(second) == 3
     first.clear()
     assert len(second) == 0
+
+
+@pytest.mark.slow  # on Redis
+def test_a_shared_journal_gives_back_every_field_as_recorded(redis_url: str) -> None:
+    from mockserver.engine.journal import Journal, JournalEntry
+    from mockserver.engine.store_redis import RedisLog, connect
+
+    journal = Journal(10, shared=RedisLog(connect(redis_url), f"journal-{uuid.uuid4().hex}"))
+    entry = JournalEntry(at=12.5, method="POST", path="/v2/x", host="h", status=201)
+    entry.keep_headers([(b"x-api-key", b"sk-secret-key"), (b"accept", b"*/*")], 4096)
+    entry.keep_json_body(b'{"prompt": "a", "n": 2}', 4096, json.loads)
+    entry.provider, entry.operation, entry.job_id, entry.warnings = (
+        "segmind",
+        "v2.submit",
+        "j",
+        ["w"],
+    )
+    journal.record(entry)
+    try:
+        (back,) = list(journal)
+        expected = entry.to_dict()
+        assert back.to_dict() == {**expected, "seq": back.seq}
+        assert "sk-secret-key" not in json.dumps(back.to_dict())  # redacted before it left
+    finally:
+        journal.clear()
 
 
 @pytest.mark.slow  # two emulators on Redis

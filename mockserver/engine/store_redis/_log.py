@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mockserver.engine.journal import JournalEntry
 
@@ -29,8 +29,7 @@ class RedisLog:
         self._append = client.register_script(_APPEND)
 
     def append(self, entry: JournalEntry, keep: int) -> int:
-        data = json.dumps(_entry_fields(entry), default=str, separators=(",", ":"))
-        return int(self._append(keys=[self._stream, self._seq], args=[data, keep]))
+        return int(self._append(keys=[self._stream, self._seq], args=[entry.to_json(), keep]))
 
     def entries(self) -> list[JournalEntry]:
         found = []
@@ -46,9 +45,3 @@ class RedisLog:
 
     def __len__(self) -> int:
         return int(self._redis.xlen(self._stream))
-
-
-def _entry_fields(entry: JournalEntry) -> dict[str, Any]:
-    fields = entry.to_dict()
-    del fields["seq"]
-    return fields
