@@ -14,6 +14,7 @@ from openai import OpenAI, PermissionDeniedError, RateLimitError
 from starlette.testclient import TestClient
 
 from mockserver import Emulator, LiveServer, ManualClock, MockUsageError, create_app
+from mockserver.engine.texts import Texts
 
 KEY = "xai-team-key-0001"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -130,6 +131,19 @@ def test_revised_prompts_are_plausible_and_reproduce_by_seed() -> None:
         assert "a red fox in the snow" in text
         assert text.endswith(".")
     assert _revised(5, "x", response_format="b64_json")[0]
+
+
+def test_a_seed_gives_the_same_revised_prompts_as_it_always_has() -> None:
+    # Made with Faker until the texts drew from a plain generator: the same draws, pinned.
+    texts = Texts(7)
+    assert texts.revised_prompt("a lighthouse", "job-0", 0) == (
+        "A crisp studio photograph of a lighthouse, bathed in cool blue-hour light, with a "
+        "rule-of-thirds composition. A dreamlike palette of slate blue and deep violet tones."
+    )
+    assert texts.revised_prompt("The fox", "job-0", 0) == (
+        "A detailed digital illustration of the fox, bathed in soft golden-hour light, with a "
+        "centred, symmetrical composition. A nostalgic palette of amber and slate blue tones."
+    )
 
 
 def test_the_sdk_reads_revised_prompts_and_deferred_results_carry_them(
