@@ -4,6 +4,10 @@ uvicorn looks at `should_exit` every 0.1 s, then waits a fixed 0.1 s for connect
 close before it checks them: a test suite that starts a live server per test pays about
 0.2 s at every teardown for nothing. This server wakes at once when stopped and watches
 its connections close in small steps, within the same grace period.
+
+Stopping signals held back while a process got ready (`hold_signals`) reach it once its
+handlers are in place, so a SIGTERM during start-up is a clean shutdown, not a death
+that leaves forked workers behind.
 """
 
 from __future__ import annotations
@@ -11,10 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
+from collections.abc import Iterator
 
 import uvicorn
 
+from mockserver.workers import release_signals
+
 __all__ = ["PromptServer"]
+
 
 _TICK = 0.1  # uvicorn's own: the Date header and its other chores keep their pace
 _STEP = 0.005
@@ -25,6 +34,13 @@ class PromptServer(uvicorn.Server):
         super().__init__(config)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            if threading.current_thread() is threading.main_thread():
+                release_signals()  # what arrived meanwhile goes to the handlers just set
+            yield
 
     def stop(self) -> None:
         """Ask the server to shut down, from any thread."""

@@ -16,7 +16,7 @@ from mockserver.admin_policy import AdminPolicy
 from mockserver.app import ADMIN_PREFIX, MockApp
 from mockserver.engine import Emulator
 from mockserver.engine.errors import ServeError
-from mockserver.workers import fork_workers, stop_workers
+from mockserver.workers import fork_workers, hold_signals, release_signals, stop_workers
 
 if TYPE_CHECKING:
     from mockserver.grpc_xai import GrpcServer
@@ -140,15 +140,19 @@ def serve(
     app = MockApp(emulator, admin=policy, on_shutdown=stopped)
     sock = bind(host, port)
     origin = origin_of(sock)
-    children += _other_workers(workers, emulator, policy, sock, log_level, access_log)
+    # Workers may answer before this process is ready: a stop signal meanwhile waits for
+    # the server's handlers (which stop the workers too) instead of killing only this one.
+    hold_signals()
     grpc = None
-    if grpc_port is not None:
-        grpc = start_grpc(app, app.base_urls(origin).get("xai"), host, grpc_port)
-    for line in _banner(app, origin, grpc.address if grpc is not None else None, workers):
-        announce(line)
     try:
+        children += _other_workers(workers, emulator, policy, sock, log_level, access_log)
+        if grpc_port is not None:
+            grpc = start_grpc(app, app.base_urls(origin).get("xai"), host, grpc_port)
+        for line in _banner(app, origin, grpc.address if grpc is not None else None, workers):
+            announce(line)
         _server(app, log_level, access_log, lifespan=True).run(sockets=[sock])
     finally:
+        release_signals()
         if grpc is not None:
             grpc.stop()
         stop_workers(children)

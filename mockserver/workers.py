@@ -13,7 +13,21 @@ import signal
 import sys
 from collections.abc import Callable
 
-__all__ = ["fork_workers", "stop_workers"]
+__all__ = ["fork_workers", "hold_signals", "release_signals", "stop_workers"]
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+def hold_signals() -> None:
+    """Hold SIGINT and SIGTERM back (in this thread, and in processes forked from it)
+    until a server's handlers take them (`PromptServer`), or `release_signals`."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+
+
+def release_signals() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
 
 
 def fork_workers(count: int, serve_one: Callable[[], None]) -> list[int]:

@@ -4,6 +4,7 @@ across a kill -9 and a restart."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 import uuid
@@ -182,3 +183,58 @@ def test_stopping_the_server_stops_its_workers(redis_url: str, how: int) -> None
         a.process.send_signal(how)
         a.process.wait(10)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # stopped and reaped
+
+
+# The parent takes its time getting ready after forking its workers (a slow machine).
+SLOW_PARENT = """
+import os, sys, time
+import mockserver.server as server
+from mockserver.cli import main
+
+parent, ready = os.getpid(), server._server
+
+def slow(*args, **kwargs):
+    if os.getpid() == parent:
+        time.sleep(3)
+    return ready(*args, **kwargs)
+
+server._server = slow
+port, url, namespace = sys.argv[1:]
+sys.exit(main(["serve", "--port", port, "--state", url, "--state-namespace", namespace,
+               "--workers", "3"]))
+"""
+
+
+def test_a_stop_signal_while_the_server_gets_ready_still_stops_its_workers(
+    redis_url: str,
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    namespace = f"cli-{uuid.uuid4().hex}"
+    command = [sys.executable, "-c", SLOW_PARENT, str(port), redis_url, namespace]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # a worker answers while the parent still gets ready
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/__mock/health", timeout=1).is_success:
+                    break
+            assert time.monotonic() < deadline, "no worker answered"
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        process.send_signal(signal.SIGTERM)  # before the parent's handlers are in place
+        process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    for pid in left:  # never leave a server running behind the suite
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left  # stopped and reaped by the parent, not orphaned
