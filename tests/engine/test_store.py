@@ -19,7 +19,7 @@ from mockserver import Emulator, LiveServer, ManualClock
 from mockserver.engine import Choice, JobOrder, MediaRequest
 from mockserver.engine.accounts import Accounts
 from mockserver.engine.jobs import Job
-from mockserver.engine.scenarios import RuleMatch
+from mockserver.engine.scenarios import RuleMatch, ScenarioRule
 from mockserver.engine.settings import Settings
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
 
@@ -400,6 +400,39 @@ def test_a_rule_given_back_returns_to_its_place_and_lapsed_ones_leave(state: Sta
     assert len(rules) == 2  # the lapsed rule is gone, not merely skipped
     assert rules.remove(second.id)
     assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == [first.id]
+
+
+@pytest.mark.slow
+def test_rules_an_older_version_queued_in_redis_are_indexed_when_a_process_starts(
+    redis_url: str,
+) -> None:
+    from mockserver.engine.store_redis import RedisRules, connect
+
+    client = connect(redis_url)
+    prefix = f"test-{uuid.uuid4().hex}"
+    older = {"operation": None, "model": None, "prompt": None, "expires_in": None}
+    live = {
+        "rule-1": {"scenario": "job-failed", "expires_at": None, "provider": None, "key": "k"},
+        "rule-3": {"scenario": "timeout", "expires_at": 5.0, "provider": "segmind", "key": None},
+    }
+    spent = {"rule-2": {"scenario": "server-error", "expires_at": None, "provider": None}}
+    for name, specs in ((f"{prefix}:rules:live", live), (f"{prefix}:rules:spent", spent)):
+        for rule_id, spec in specs.items():
+            client.hset(name, rule_id, json.dumps({**older, "times": 1, "key": None, **spec}))
+    client.hset(f"{prefix}:rules:used", "rule-2", 1)
+    rules = RedisRules(client, prefix)
+    try:
+        assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == ["rule-1", "rule-3"]
+        (used_up,) = [r for r in rules if r.id == "rule-1"]
+        back = ScenarioRule("rule-2", "server-error", RuleMatch(), None, used=1)
+        rules.release(back)  # a use of the spent one given back: into its bucket
+        ids = [r.id for r in rules.candidates("segmind", "k", 0.0)]
+        assert ids == ["rule-1", "rule-2", "rule-3"]
+        assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == ["rule-1", "rule-2"]
+        assert used_up.scenario == "job-failed"
+    finally:
+        rules.clear()
+        client.close()
 
 
 def test_a_request_refused_before_it_plays_gives_its_rule_back(

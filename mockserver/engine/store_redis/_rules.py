@@ -98,6 +98,20 @@ return 1
 """
 
 
+# KEYS: the hash the rule is in (live or spent), lapsing zset. ARGV: rule id, its spec as
+# read, its spec with its bucket, the bucket's key ('' when spent: not queued), its place,
+# its expiry ('' for none). Indexes a rule an older version queued, unless it changed.
+_INDEX = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] ~= '' then
+  redis.call('ZADD', ARGV[4], ARGV[5], ARGV[1])
+  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1]) end
+end
+return 1
+"""
+
+
 def _bucket_name(provider: str | None, key: str | None) -> str:
     return json.dumps([provider, key], separators=(",", ":"))
 
@@ -122,6 +136,29 @@ class RedisRules:
         self._remove = client.register_script(_REMOVE)
         # The live count as the last request began (None: ask Redis), for the idle check.
         self._count: int | None = None
+        self._index_older_rules()
+
+    def _index_older_rules(self) -> None:
+        """Rules a version without the index queued (in a store kept across an upgrade)
+        go into their buckets, each in one step that leaves a rule alone if it changed."""
+        index = self._redis.register_script(_INDEX)
+        for hash_key, queued in ((self._rules, True), (self._spent, False)):
+            specs: dict[bytes, bytes] = self._redis.hgetall(hash_key)  # type: ignore[assignment]
+            for rule_id, raw in specs.items():
+                spec = json.loads(raw)
+                if "bucket" in spec:
+                    continue
+                bucket = _bucket_name(spec.get("provider"), spec.get("key"))
+                expires_at = spec.get("expires_at")
+                args: list[bytes | str | int] = [
+                    rule_id,
+                    raw,
+                    json.dumps({**spec, "bucket": bucket}),
+                    self._buckets + bucket if queued else "",
+                    int(rule_id.decode().rpartition("-")[2]),
+                    "" if expires_at is None else repr(expires_at),
+                ]
+                index(keys=[hash_key, self._lapsing], args=args)
 
     @property
     def live_key(self) -> str:
