@@ -40,9 +40,12 @@ def _command(*args: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve(*args: str, module: bool = False) -> Iterator[Served]:
-    """Start the CLI on a free port and read its announcement."""
+def serve(*args: str, module: bool = False, python: str | None = None) -> Iterator[Served]:
+    """Start the CLI on a free port and read its announcement (`python`: a script run
+    instead, given the CLI's arguments)."""
     base = [sys.executable, "-m", "mockserver"] if module else _command()
+    if python is not None:
+        base = [sys.executable, "-c", python]
     process = subprocess.Popen(
         [*base, "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,

@@ -199,40 +199,20 @@ def slow(*args, **kwargs):
     return ready(*args, **kwargs)
 
 server._server = slow
-port, url, namespace = sys.argv[1:]
-sys.exit(main(["serve", "--port", port, "--state", url, "--state-namespace", namespace,
-               "--workers", "3"]))
+sys.exit(main(sys.argv[1:]))
 """
 
 
 def test_a_stop_signal_while_the_server_gets_ready_still_stops_its_workers(
     redis_url: str,
 ) -> None:
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    namespace = f"cli-{uuid.uuid4().hex}"
-    command = [sys.executable, "-c", SLOW_PARENT, str(port), redis_url, namespace]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 20
-        while True:  # a worker answers while the parent still gets ready
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/__mock/health", timeout=1).is_success:
-                    break
-            assert time.monotonic() < deadline, "no worker answered"
-            time.sleep(0.05)
-        workers = _children(process.pid)
+    state = ("--state", redis_url, "--state-namespace", f"cli-{uuid.uuid4().hex}")
+    # Announced and answering (a worker answers) while the parent still gets ready.
+    with serve(*state, "--workers", "3", python=SLOW_PARENT) as a:
+        workers = _children(a.process.pid)
         assert len(workers) == 2
-        process.send_signal(signal.SIGTERM)  # before the parent's handlers are in place
-        process.wait(20)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        a.process.send_signal(signal.SIGTERM)  # before the parent's handlers are in place
+        a.process.wait(20)
     left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     for pid in left:  # never leave a server running behind the suite
         with contextlib.suppress(OSError):
