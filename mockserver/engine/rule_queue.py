@@ -95,12 +95,12 @@ class ScenarioRules:
     def _enter(self, rule: ScenarioRule) -> None:
         """Into the queue at its place (a released rule goes back where it was)."""
         self._live[rule.id] = rule
-        bucket = self._buckets.setdefault(rule_bucket(rule.match), {})
+        name = rule_bucket(rule.match)
+        bucket = self._buckets.setdefault(name, {})
         last = next(reversed(bucket.values()), None)
         bucket[rule.id] = rule
         if last is not None and rule_number(last) > rule_number(rule):
-            ordered = sorted(bucket.values(), key=rule_number)
-            self._buckets[rule_bucket(rule.match)] = {r.id: r for r in ordered}
+            self._buckets[name] = {r.id: r for r in sorted(bucket.values(), key=rule_number)}
         if rule.expires_at is not None:
             heapq.heappush(self._lapsing, (rule.expires_at, rule_number(rule), rule.id))
 
@@ -116,7 +116,6 @@ class ScenarioRules:
     def _lapse(self, now: float) -> None:
         lapsing = self._lapsing
         while lapsing and lapsing[0][0] <= now:
-            _, _, rule_id = heapq.heappop(lapsing)
-            rule = self._live.get(rule_id)
-            if rule is not None and rule.expires_at is not None and now >= rule.expires_at:
+            rule = self._live.get(heapq.heappop(lapsing)[2])
+            if rule is not None:  # not used up or removed meanwhile
                 self._leave(rule)

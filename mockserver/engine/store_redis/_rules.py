@@ -148,15 +148,15 @@ class RedisRules:
                 spec = json.loads(raw)
                 if "bucket" in spec:
                     continue
-                bucket = _bucket_name(spec.get("provider"), spec.get("key"))
-                expires_at = spec.get("expires_at")
+                rule = _rule(rule_id, raw, None)
+                bucket = _bucket_name(*rule_bucket(rule.match))
                 args: list[bytes | str | int] = [
                     rule_id,
                     raw,
                     json.dumps({**spec, "bucket": bucket}),
                     self._buckets + bucket if queued else "",
-                    int(rule_id.decode().rpartition("-")[2]),
-                    "" if expires_at is None else repr(expires_at),
+                    rule_number(rule),
+                    "" if rule.expires_at is None else repr(rule.expires_at),
                 ]
                 index(keys=[hash_key, self._lapsing], args=args)
 
