@@ -172,15 +172,14 @@ async def chaos(app: MockApp, request: Request) -> Response:
     entries = await _table(request)
     if entries is not None:
         app.emulator.set_chaos(entries)
-    return json_response({"entries": [e.to_dict() for e in app.emulator.director.chaos.entries]})
+    return json_response({"entries": app.emulator.director.tables()["chaos"]})
 
 
 async def latency(app: MockApp, request: Request) -> Response:
     entries = await _table(request)
     if entries is not None:
         app.emulator.set_latency(entries)
-    table = app.emulator.director.latency.entries
-    return json_response({"entries": [e.to_dict() for e in table]})
+    return json_response({"entries": app.emulator.director.tables()["latency"]})
 
 
 async def account(app: MockApp, request: Request) -> Response:

@@ -286,8 +286,9 @@ class Call(Incoming):
     def _note_hidden(self, job_id: str, account: Account) -> None:
         """A job record-not-ready hid from this read: the journal says so."""
         hidden = self.emulator.job(job_id)
-        mine = hidden is not None and hidden.account == account.key and hidden.pollable
-        if mine and hidden is not None and hidden.scenario == "record-not-ready":
+        if hidden is None or not hidden.belongs_to(self.provider, account.key):
+            return
+        if hidden.pollable and hidden.scenario == "record-not-ready":
             self.entry.scenario, self.entry.scenario_source = hidden.scenario, "job"
 
     # -- scenarios --------------------------------------------------------------

@@ -85,9 +85,7 @@ class JobDesk:
         now = self._clock.now()
         self.sweep(now)
         job = self._jobs.get(job_id, now)
-        if job is None or job.provider != provider or job.account != account.key:
-            return None
-        return job
+        return job if job is not None and job.belongs_to(provider, account.key) else None
 
     def read(self, provider: str, job_id: str, account: Account) -> tuple[Job, int] | None:
         """A client's read: the caller's job and its phase now (see `Jobs.read`)."""

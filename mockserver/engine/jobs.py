@@ -246,6 +246,10 @@ class Job:
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
 
+    def belongs_to(self, provider: str, account: str) -> bool:
+        """Whether the job is this provider's, submitted with this account's key."""
+        return self.provider == provider and self.account == account
+
     def summary(self, now: float) -> dict[str, Any]:
         """A provider-neutral view for the admin API and the journal."""
         phase = self.observe(now)
@@ -334,14 +338,12 @@ class JobStore:
     def read(self, job_id: str, now: float, provider: str, account: str) -> Job | None:
         """A client's read: the job with the read counted, or None (see `Jobs.read`)."""
         job = self.get(job_id, now)
-        if job is None or job.provider != provider or job.account != account:
-            return None
-        if not job.pollable:
+        if job is None or not job.belongs_to(provider, account) or not job.pollable:
             return None
         if job.unready_reads > 0:
             job.unready_reads -= 1
             return None
-        job.reads += 1
+        self.count_read(job)
         return job
 
     def count_read(self, job: Job) -> int:

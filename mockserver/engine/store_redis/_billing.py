@@ -162,7 +162,7 @@ class RedisBilling:
             args=[job_id, micro, f"{micro}{SEP}{owner}", owner],
         )
         account = self._read(provider, key, dict(zip(fields[::2], fields[1::2], strict=True)))
-        if placed == -1 or account is None:
+        if account is None:  # no such account (-1, and no fields)
             raise KeyError((provider, key))
         return HoldResult(placed == 1, account)
 
