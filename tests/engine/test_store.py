@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 import pytest
@@ -22,6 +22,9 @@ from mockserver.engine.jobs import Job
 from mockserver.engine.scenarios import RuleMatch, ScenarioRule
 from mockserver.engine.settings import Settings
 from mockserver.engine.store import Billing, MemoryBilling, State, memory_state
+
+if TYPE_CHECKING:
+    import redis
 
 PRICE = Decimal("0.02")
 _R = TypeVar("_R")
@@ -247,40 +250,47 @@ def test_a_read_shows_only_the_callers_live_pollable_job_and_counts_only_then(
     assert state.jobs.read(hidden.id, at, "segmind", "k") is None
 
 
+@pytest.fixture
+def space(redis_url: str) -> Iterator[tuple[redis.Redis, str]]:
+    """A Redis client and a namespace of this test's own, its keys gone afterwards."""
+    from mockserver.engine.store_redis import connect
+
+    client, namespace = connect(redis_url), f"test-{uuid.uuid4().hex}"
+    yield client, namespace
+    names = list(client.scan_iter(match=f"{namespace}:*"))
+    if names:
+        client.delete(*names)
+    client.close()
+
+
 @pytest.mark.slow
 def test_a_redis_record_kept_before_reads_had_their_own_fields_is_still_read(
-    redis_url: str,
+    space: tuple[redis.Redis, str],
 ) -> None:
-    from mockserver.engine.store_redis import connect, redis_state
+    from mockserver.engine.store_redis import redis_state
 
-    client = connect(redis_url)
-    namespace = f"test-{uuid.uuid4().hex}"
+    client, namespace = space
     state = redis_state(client, namespace=namespace)
-    try:
-        job = _job(Emulator(clock=ManualClock(), profile="polls", state=state))
-        client.hdel(f"{namespace}:job:{job.id}", "reader", "expires_at")  # as an older version
-        assert state.jobs.read(job.id, job.created_at, "segmind", "someone else") is None
-        assert state.jobs.read(job.id, job.expires_at, "segmind", "k") is None
-        shown = state.jobs.read(job.id, job.created_at, "segmind", "k")
-        assert shown is not None
-        assert shown.reads == 1
-    finally:
-        state.clear()
-        client.close()
+    job = _job(Emulator(clock=ManualClock(), profile="polls", state=state))
+    client.hdel(f"{namespace}:job:{job.id}", "reader", "expires_at")  # as an older version
+    assert state.jobs.read(job.id, job.created_at, "segmind", "someone else") is None
+    assert state.jobs.read(job.id, job.expires_at, "segmind", "k") is None
+    shown = state.jobs.read(job.id, job.created_at, "segmind", "k")
+    assert shown is not None
+    assert shown.reads == 1
 
 
 @pytest.mark.slow
-def test_a_state_url_given_to_the_emulator_is_its_state_setting(redis_url: str) -> None:
-    namespace = f"test-{uuid.uuid4().hex}"
+def test_a_state_url_given_to_the_emulator_is_its_state_setting(
+    redis_url: str, space: tuple[redis.Redis, str]
+) -> None:
+    _, namespace = space
     first = Emulator(state=redis_url, state_namespace=namespace, clock=ManualClock())
     second = Emulator(Settings(state=redis_url, state_namespace=namespace), clock=ManualClock())
-    try:
-        assert first.shared
-        assert first.settings.state == redis_url
-        job = _job(first)
-        assert second.job(job.id) is not None  # one state, whichever way it was named
-    finally:
-        first.discard_state()
+    assert first.shared
+    assert first.settings.state == redis_url
+    job = _job(first)
+    assert second.job(job.id) is not None  # one state, whichever way it was named
 
 
 def test_expired_jobs_are_swept_once(state: State) -> None:
@@ -404,12 +414,11 @@ def test_a_rule_given_back_returns_to_its_place_and_lapsed_ones_leave(state: Sta
 
 @pytest.mark.slow
 def test_rules_an_older_version_queued_in_redis_are_indexed_when_a_process_starts(
-    redis_url: str,
+    space: tuple[redis.Redis, str],
 ) -> None:
-    from mockserver.engine.store_redis import RedisRules, connect
+    from mockserver.engine.store_redis import RedisRules
 
-    client = connect(redis_url)
-    prefix = f"test-{uuid.uuid4().hex}"
+    client, prefix = space
     older = {"operation": None, "model": None, "prompt": None, "expires_in": None}
     live = {
         "rule-1": {"scenario": "job-failed", "expires_at": None, "provider": None, "key": "k"},
@@ -421,18 +430,13 @@ def test_rules_an_older_version_queued_in_redis_are_indexed_when_a_process_start
             client.hset(name, rule_id, json.dumps({**older, "times": 1, "key": None, **spec}))
     client.hset(f"{prefix}:rules:used", "rule-2", 1)
     rules = RedisRules(client, prefix)
-    try:
-        assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == ["rule-1", "rule-3"]
-        (used_up,) = [r for r in rules if r.id == "rule-1"]
-        back = ScenarioRule("rule-2", "server-error", RuleMatch(), None, used=1)
-        rules.release(back)  # a use of the spent one given back: into its bucket
-        ids = [r.id for r in rules.candidates("segmind", "k", 0.0)]
-        assert ids == ["rule-1", "rule-2", "rule-3"]
-        assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == ["rule-1", "rule-2"]
-        assert used_up.scenario == "job-failed"
-    finally:
-        rules.clear()
-        client.close()
+    assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == ["rule-1", "rule-3"]
+    (used_up,) = [r for r in rules if r.id == "rule-1"]
+    back = ScenarioRule("rule-2", "server-error", RuleMatch(), None, used=1)
+    rules.release(back)  # a use of the spent one given back: into its bucket
+    assert [r.id for r in rules.candidates("segmind", "k", 0.0)] == ["rule-1", "rule-2", "rule-3"]
+    assert [r.id for r in rules.candidates("segmind", "k", 5.0)] == ["rule-1", "rule-2"]
+    assert used_up.scenario == "job-failed"
 
 
 def test_a_request_refused_before_it_plays_gives_its_rule_back(
@@ -493,28 +497,22 @@ def test_a_shared_journal_numbers_entries_across_processes_and_keeps_the_latest(
 
 
 @pytest.mark.slow  # on Redis
-def test_a_shared_journal_gives_back_every_field_as_recorded(redis_url: str) -> None:
+def test_a_shared_journal_gives_back_every_field_as_recorded(
+    space: tuple[redis.Redis, str],
+) -> None:
     from mockserver.engine.journal import Journal, JournalEntry
-    from mockserver.engine.store_redis import RedisLog, connect
+    from mockserver.engine.store_redis import RedisLog
 
-    journal = Journal(10, shared=RedisLog(connect(redis_url), f"journal-{uuid.uuid4().hex}"))
+    journal = Journal(10, shared=RedisLog(*space))
     entry = JournalEntry(at=12.5, method="POST", path="/v2/x", host="h", status=201)
     entry.keep_headers([(b"x-api-key", b"sk-secret-key"), (b"accept", b"*/*")], 4096)
     entry.keep_json_body(b'{"prompt": "a", "n": 2}', 4096, json.loads)
-    entry.provider, entry.operation, entry.job_id, entry.warnings = (
-        "segmind",
-        "v2.submit",
-        "j",
-        ["w"],
-    )
+    entry.provider, entry.operation = "segmind", "v2.submit"
+    entry.job_id, entry.warnings = "j", ["w"]
     journal.record(entry)
-    try:
-        (back,) = list(journal)
-        expected = entry.to_dict()
-        assert back.to_dict() == {**expected, "seq": back.seq}
-        assert "sk-secret-key" not in json.dumps(back.to_dict())  # redacted before it left
-    finally:
-        journal.clear()
+    (back,) = list(journal)
+    assert back.to_dict() == {**entry.to_dict(), "seq": back.seq}
+    assert "sk-secret-key" not in json.dumps(back.to_dict())  # redacted before it left
 
 
 @pytest.mark.slow  # two emulators on Redis
