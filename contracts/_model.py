@@ -9,6 +9,7 @@ reason), so users can see how faithful any response is.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import field, fields, replace
 from decimal import Decimal
@@ -33,6 +34,8 @@ from contracts._errors import FALLBACKS as FALLBACKS
 from contracts._errors import RETRYABLE_CODES as RETRYABLE_CODES
 from contracts._errors import ErrorCase as ErrorCase
 from contracts.record import record
+
+_PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
 @record
@@ -365,6 +368,21 @@ class Contract:
 
     def operation(self, operation_id: str) -> Operation:
         return self._operations_by_id[operation_id]
+
+    def fill_path(self, operation_id: str, values: Mapping[str, str]) -> str:
+        """The operation's path with each `{name}` in it replaced by `values[name]`."""
+        parts = self._path_parts[operation_id]
+        if len(parts) == 3:  # one parameter, as every link a response carries has
+            return parts[0] + values[parts[1]] + parts[2]
+        return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
+
+    @functools.cached_property
+    def _path_parts(self) -> Mapping[str, tuple[str, ...]]:
+        # Literal text and parameter names, alternately: split once, not parsed by
+        # str.format on every link (a third of a status read's rendering).
+        return MappingProxyType(
+            {op.id: tuple(_PATH_PARAM.split(op.path)) for op in self.operations}
+        )
 
     @functools.cached_property
     def _operations_by_id(self) -> Mapping[str, Operation]:

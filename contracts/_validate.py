@@ -114,16 +114,17 @@ def _fields(params: Sequence[Param], body: Mapping[str, Any], prefix: str) -> Ch
     known = {p.name for p in params}
     result.unknown = [f"{prefix}{k}" for k in body if k not in known]
     for param in params:
-        path = f"{prefix}{param.name}"
         value: Any = body.get(param.name)
         # An explicit null reads as "not given": clients serialise unset
         # optional fields that way, and the pages document null defaults.
         if value is None:
             if param.required:
+                path = prefix + param.name
                 result.problems.append(Problem(path, f"'{path}' is required", "required"))
             elif param.has_default:
                 result.values[param.name] = param.default
             continue
+        path = prefix + param.name
         if param.type == "integer" and isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON has one number type: 4.0 is the integer 4
         problem = _check_value(param, value, path)

@@ -35,9 +35,13 @@ def _finite(text: str) -> float:
 
 def parse_json(raw: bytes) -> Any:
     """Strict JSON, or the malformed-body refusal saying where it went wrong."""
+    # What json.loads does with bytes, with a decoder built once instead of per call; a
+    # body opening with "{" and no NUL after it is UTF-8 (no BOM, no UTF-16 or UTF-32).
+    plain = raw[:1] == b"{" and raw[1:2] != b"\x00"
     try:
-        # What json.loads does with bytes, with a decoder built once instead of per call.
-        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+        body = _DECODER.decode(
+            raw.decode("utf-8" if plain else json.detect_encoding(raw), "surrogatepass")
+        )
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise Refusal(
@@ -45,7 +49,9 @@ def parse_json(raw: bytes) -> Any:
         ) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refusal("malformed-body", f"Request body is not valid JSON: {exc}") from None
-    if _deeper_than(body, MAX_DEPTH):
+    # Each level opens with a "{" or "[", a byte in every encoding JSON allows: a body with
+    # fewer of them than the limit cannot be too deep, and is not walked.
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _deeper_than(body, MAX_DEPTH):
         raise Refusal(
             "malformed-body",
             f"Request body is not valid JSON: nested more than {MAX_DEPTH} levels deep",

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from starlette.requests import Request
+from starlette.types import Receive, Scope
 
 from contracts import (
     NETWORK_SCENARIOS,
@@ -92,7 +92,8 @@ class Call(Incoming):
 
     def __init__(
         self,
-        request: Request,
+        scope: Scope,
+        receive: Receive,
         emulator: Emulator,
         contract: Contract,
         operation: Operation,
@@ -100,7 +101,7 @@ class Call(Incoming):
         base_url: str,
         params: dict[str, str],
     ) -> None:
-        super().__init__(request, emulator, contract, entry, base_url)
+        super().__init__(scope, receive, emulator, contract, entry, base_url)
         self.operation = operation
         self.params = params
         self.account: Account | None = None

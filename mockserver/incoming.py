@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive, Scope
 
 from contracts import Contract, Param
 from mockserver.bodies import check_unicode, form_value, parse_json, too_large
@@ -24,25 +25,36 @@ from mockserver.view import View
 class Incoming(View):
     """The request one provider operation received, and how its parts are read."""
 
-    __slots__ = ("_body_read", "entry", "request")
+    __slots__ = ("_body_read", "_receive", "_request", "entry", "scope")
 
     def __init__(
         self,
-        request: Request,
+        scope: Scope,
+        receive: Receive,
         emulator: Emulator,
         contract: Contract,
         entry: JournalEntry,
         base_url: str,
     ) -> None:
         super().__init__(emulator, contract, base_url)
-        self.request = request
+        self.scope = scope
+        self._receive = receive
+        self._request: Request | None = None
         self.entry = entry
         self._body_read = False
+
+    @property
+    def request(self) -> Request:
+        """The request as Starlette reads it: made when first needed (a body, a query),
+        which most status reads never are."""
+        if self._request is None:
+            self._request = Request(self.scope, self._receive)
+        return self._request
 
     def header(self, name: str) -> str | None:
         """A request header, whatever the case of its name (the first one sent wins)."""
         wanted = name.lower().encode("latin-1")
-        for raw_name, raw_value in self.request.scope["headers"]:  # ASGI: lower-case names
+        for raw_name, raw_value in self.scope["headers"]:  # ASGI: lower-case names
             if raw_name == wanted:
                 return str(raw_value.decode("latin-1"))
         return None
@@ -71,7 +83,13 @@ class Incoming(View):
         limit = self._body_limit()
         chunks = []
         size = 0
-        async for chunk in self.request.stream():
+        more = True
+        while more:  # the ASGI messages as they come (what Starlette's stream() reads)
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
             size += len(chunk)
             if size > limit:
                 raise Refusal("payload-too-large", too_large(size, limit))

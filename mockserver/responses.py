@@ -1,8 +1,7 @@
-"""Rendering a contract's error cases, and JSON answers."""
+"""Rendering a contract's error cases, and JSON answers (written by `json_bytes`)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -11,20 +10,8 @@ from starlette.responses import Response
 
 from contracts import Contract, TimeStyle
 from mockserver.engine import Refusal
+from mockserver.engine.json_text import json_bytes
 
-
-def json_bytes(body: Any) -> bytes:
-    """Standard JSON (never NaN); text that cannot be UTF-8 (a lone surrogate that reached
-    an admin field) is written as a \\u escape instead, which is still valid JSON."""
-    try:
-        return _UTF8.encode(body).encode()
-    except UnicodeEncodeError:
-        return _ASCII.encode(body).encode()
-
-
-# Built once: json.dumps with options builds an encoder on every call.
-_UTF8 = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-_ASCII = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
 _JSON_TYPE = (b"content-type", b"application/json")
 
 

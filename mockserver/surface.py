@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
@@ -80,6 +80,10 @@ class Surface:
         self._routes = [
             _Route(op, _compile(op.path), handlers[op.id]) for op in contract.operations
         ]
+        # A request tries only its own method's routes, in the contract's order.
+        self._by_method: dict[str, list[_Route]] = {}
+        for route in self._routes:
+            self._by_method.setdefault(route.operation.method, []).append(route)
 
     async def handle(
         self,
@@ -96,7 +100,8 @@ class Surface:
         """Answer one request; `record` journals it before the client can see the answer
         (or a fault hits the connection)."""
         entry.provider = self.contract.provider
-        response = await self._respond(scope, receive, emulator, entry, route_path, base_url)
+        routed = self._route(scope, receive, emulator, entry, route_path, base_url)
+        response = routed if isinstance(routed, Response) else await self._run(*routed)
         if isinstance(response, FaultResponse):
             record()
             await response(scope, receive, _noting_status(send, entry))
@@ -105,7 +110,7 @@ class Surface:
         record()
         await response(scope, receive, send)
 
-    async def _respond(
+    def _route(
         self,
         scope: Scope,
         receive: Receive,
@@ -113,21 +118,18 @@ class Surface:
         entry: JournalEntry,
         route_path: str,
         base_url: str,
-    ) -> Response | FaultResponse:
+    ) -> tuple[Handler, Call] | Response:
+        """The handler and call for the request; the provider's 404 or 405 otherwise."""
         method = scope["method"]
-        wrong_method = False
         contract = self._served(emulator)
-        for route in self._routes:
+        for route in self._by_method.get(method, ()):
             match = route.pattern.match(route_path)
             if match is None:
                 continue
-            if route.operation.method != method:
-                wrong_method = True
-                continue
             entry.operation = route.operation.id
-            request = Request(scope, receive)
             call = Call(
-                request,
+                scope,
+                receive,
                 emulator,
                 contract,
                 route.operation,
@@ -135,8 +137,8 @@ class Surface:
                 base_url,
                 match.groupdict(),
             )
-            return await self._run(route.handler, call)
-        if wrong_method:
+            return route.handler, call
+        if any(route.pattern.match(route_path) for route in self._routes):
             refusal = Refusal("method-not-allowed", f"Method {method} is not allowed here")
         else:
             refusal = Refusal("endpoint-not-found", f"No endpoint at {route_path}")
@@ -154,12 +156,14 @@ class Surface:
             if delay > 0:
                 await emulator.clock.sleep(delay)
         try:
-            response = await self._outcome(handler, call)
+            response = await handler(call)
         except NetworkFault as fault:
             # Take the whole request first: a reset while the client is still writing
             # surfaces as a write error it swallows, then a plain EOF, not a reset.
             await call.finish_reading()
             return self._fault(call, fault.name, None)
+        except Exception as exc:  # every one is answered, in the provider's shape
+            response = self._answer(exc, call)
         finally:
             call.release_unplayed()
         warnings = call.all_warnings()
@@ -178,27 +182,24 @@ class Surface:
             name, response, director.noise, call.emulator.settings.slow_response_interval
         )
 
-    async def _outcome(self, handler: Handler, call: Call) -> Response:
+    def _answer(self, exc: Exception, call: Call) -> Response:
+        """What the client gets when its handler raised `exc` (called while it is handled)."""
         now = call.emulator.clock.now
-        try:
-            return await handler(call)
-        except NetworkFault:
-            raise
-        except ClientDisconnect:
+        if isinstance(exc, ClientDisconnect):
             # The client gave up mid-request: nobody reads an answer, nothing broke.
             call.entry.error = "the client disconnected before its request was complete"
             return Response(status_code=499)
-        except Refusal as refusal:
-            call.entry.error = str(refusal)
-            return render_refusal(call.contract, refusal, now(), call.context())
-        except MockUsageError as exc:
+        if isinstance(exc, Refusal):
+            call.entry.error = str(exc)
+            return render_refusal(call.contract, exc, now(), call.context())
+        if isinstance(exc, MockUsageError):
             call.entry.error = str(exc)
             usage = Refusal("mock-usage", str(exc))
             return render_refusal(call.contract, usage, now(), call.context())
-        except Exception as exc:  # the safety net: an emulator bug still answers in shape
-            log.exception("emulator error in %s %s", self.contract.provider, call.operation.id)
-            message = f"Internal emulator error ({type(exc).__name__}): {exc}"
-            call.entry.error = message
-            response = render_refusal(call.contract, Refusal("server-error", message), now())
-            response.headers["x-mock-error"] = "emulator-bug"
-            return response
+        # The safety net: an emulator bug still answers in shape.
+        log.exception("emulator error in %s %s", self.contract.provider, call.operation.id)
+        message = f"Internal emulator error ({type(exc).__name__}): {exc}"
+        call.entry.error = message
+        response = render_refusal(call.contract, Refusal("server-error", message), now())
+        response.headers["x-mock-error"] = "emulator-bug"
+        return response

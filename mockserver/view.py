@@ -35,7 +35,7 @@ class View:
 
     def link(self, operation_id: str, **values: str) -> str:
         """The URL of one of the provider's operations, its path template filled in."""
-        return self.base_url + self.contract.operation(operation_id).path.format(**values)
+        return self.base_url + self.contract.fill_path(operation_id, values)
 
     def media_link(self, ref: MediaRef) -> str:
         token = self.emulator.media_token(ref)

@@ -151,9 +151,9 @@ class MemoryBilling:
         self, provider: str, key: str, balance: Decimal, webhook_key: str | None = None
     ) -> Account:
         found = self._accounts.get((provider, key))
-        if found is None:
-            found = self._accounts[(provider, key)] = Account(
-                provider, key, Decimal(balance), webhook_key=webhook_key
+        if found is None:  # one step: two threads opening one account both get the same
+            found = self._accounts.setdefault(
+                (provider, key), Account(provider, key, Decimal(balance), webhook_key=webhook_key)
             )
         return found
 

@@ -92,22 +92,24 @@ class JobDesk:
         now = self._clock.now()
         self.sweep(now)
         job = self._jobs.read(job_id, now, provider, account.key)
-        return None if job is None else (job, self.observe(job, False))
+        return None if job is None else (job, self.observe(job, False, now))
 
-    def observe(self, job: Job, count_read: bool) -> int:
-        """The job's phase now; once it has ended, its charge settles and its webhook is
-        due (once, whichever read or process sees it first)."""
+    def observe(self, job: Job, count_read: bool, now: float | None = None) -> int:
+        """The job's phase `now` (the clock's unless given); once it has ended, its charge
+        settles and its webhook is due (once, whichever read or process sees it first)."""
         jobs = self._jobs
         if count_read:
             job.reads = jobs.count_read(job)
+        if now is None:
+            now = self._clock.now()
         seen = job.observed
-        phase = job.observe(self._clock.now())
+        phase = job.observe(now)
         if job.observed != seen:
             jobs.progress(job)
         if not job.is_terminal(phase):
             return phase
         if self._bank.settle(job, True):
-            self._webhooks.job_ended(job.id, job.webhook, self._clock.now())
+            self._webhooks.job_ended(job.id, job.webhook, now)
         elif not job.settled:  # settled through another copy (another process, a sweep)
             kept = jobs.held(job.id)
             if kept is not None:

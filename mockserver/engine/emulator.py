@@ -288,8 +288,9 @@ class Emulator:
 
     # -- accounts (the bank applies the contracts' billing rules) -------------
 
-    @owned
     def authenticate(self, provider: str, key: str | None) -> Account:
+        # Without the lock (every request asks, first): reading an account changes
+        # nothing, and a first use opens it in one step (`open_account`).
         return self.bank.authenticate(provider, key)
 
     @owned

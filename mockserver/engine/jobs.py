@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from contracts import TIMING_SCENARIOS, Contract
 from contracts.record import record
+from mockserver.engine.json_text import json_bytes
 from mockserver.engine.lifecycle import Timeline, plan
 from mockserver.engine.webhooks import Delivery
 
@@ -31,18 +32,14 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 
 def request_text(params: Mapping[str, Any]) -> bytes:
-    """A job's request as kept: compacted, as compact JSON (UTF-8, as sent)."""
+    """A job's request as kept: compacted, as compact JSON (UTF-8)."""
     try:
-        text = _COMPACT_JSON.encode(params)
-    except TypeError:  # a mapping JSON does not know: compacting makes it a dict
-        text = ""
+        text = json_bytes(params)
+    except (TypeError, ValueError):  # a mapping JSON does not know: compacting makes it a dict
+        text = b""
     if not text or len(text) > _KEY_LIMIT:  # shorter, nothing in it can be cut
-        text = _COMPACT_JSON.encode(compact(params))
-    return text.encode("utf-8", "surrogatepass")
-
-
-# Built once: json.dumps with options builds an encoder on every call.
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+        text = json_bytes(compact(params))
+    return text
 
 
 def compact(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -127,7 +127,9 @@ async def status(call: Call) -> Response:
     job, phase = call.read()
     body: dict[str, Any] = {"status": call.word(job, phase), "request_id": job.id}
     if not job.is_terminal(phase):
-        return json_response({**body, **_links(call, job), "metrics": {}})
+        body.update(_links(call, job))
+        body["metrics"] = {}
+        return json_response(body)
     if job.outcome.kind != "succeeded":
         failed = {**body, "error": job.outcome.message, "metrics": _timings(call, job)}
         return json_response(failed, 422)

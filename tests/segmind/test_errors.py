@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from mockserver import Emulator
+from mockserver import Emulator, create_app
 from tests.conftest import KEY
 
 AUTH = {"x-api-key": KEY}
@@ -233,6 +234,69 @@ def test_a_body_over_the_limit_is_413_without_reading_it(
     assert response.json() == {
         "error": f"Request body is {limit + 1} bytes; the limit is {limit} bytes"
     }
+
+
+async def _post_in_chunks(emulator: Emulator, chunks: list[bytes]) -> tuple[int, Any, int]:
+    """POST `chunks` as separate ASGI messages with no declared size (a chunked upload):
+    the status, the JSON answer, and how many chunks the app took."""
+    app = create_app(emulator)
+    pending = [
+        {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+        for index, chunk in enumerate(chunks)
+    ]
+    taken = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal taken
+        if taken == len(pending):
+            return {"type": "http.disconnect"}
+        taken += 1
+        return pending[taken - 1]
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"host", b"testserver"), (b"x-api-key", KEY.encode())]
+    headers.append((b"content-type", b"application/json"))
+    scope = {"type": "http", "method": "POST", "path": V2, "raw_path": V2.encode()}
+    scope |= {"query_string": b"", "headers": headers, "scheme": "http", "root_path": ""}
+    await app(scope, receive, send)
+    return sent[0]["status"], json.loads(sent[1]["body"]), taken
+
+
+def test_a_body_in_several_chunks_is_read_whole(emulator: Emulator) -> None:
+    body = json.dumps({"prompt": "a lighthouse in fog", "resolution": "1k"}).encode()
+    chunks = [body[i : i + 7] for i in range(0, len(body), 7)]
+    status, answer, taken = asyncio.run(_post_in_chunks(emulator, chunks))
+    assert (status, answer["status"], taken) == (200, "QUEUED", len(chunks))
+    (entry,) = emulator.journal.query(operation="v2.submit")
+    assert entry.body == {"prompt": "a lighthouse in fog", "resolution": "1k"}
+
+
+def test_a_streamed_body_over_the_limit_is_413_once_it_is_counted_past_it(
+    emulator: Emulator,
+) -> None:
+    limit = emulator.settings.max_body_bytes
+    chunks = [b"x" * (limit // 2 + 1)] * 4  # nothing declares its size: it is counted
+    status, answer, taken = asyncio.run(_post_in_chunks(emulator, chunks))
+    assert status == 413
+    assert answer == {
+        "error": f"Request body is {2 * (limit // 2 + 1)} bytes; the limit is {limit} bytes"
+    }
+    assert taken == 2  # refused at the chunk that crossed the limit, not at the end
+    assert len(emulator.jobs) == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"])
+def test_json_bodies_are_read_in_every_encoding_json_allows(
+    client: TestClient, encoding: str
+) -> None:
+    # As json.loads reads bytes (RFC 8259 section 8.1, with BOMs): "{" first is no proof of UTF-8.
+    content = json.dumps({"prompt": "phare é", "resolution": "1k"}).encode(encoding)
+    headers = {**AUTH, "content-type": "application/json"}
+    response = client.post(V2, content=content, headers=headers)
+    assert response.status_code == 200, response.text
 
 
 def test_deeply_nested_json_is_not_a_crash(client: TestClient) -> None:

@@ -13,7 +13,9 @@ from starlette.testclient import TestClient
 
 from contracts import CONTRACTS
 from mockserver import Emulator, ManualClock, create_app
+from mockserver.engine import json_text
 from mockserver.engine.store import State
+from mockserver.responses import json_bytes
 from tests.test_cli import serve
 from tests.trust.hostile import Target, cases, targets, wire
 
@@ -244,3 +246,31 @@ def test_the_whole_corpus_over_a_socket_keeps_the_server_up_and_small() -> None:
     assert problems == []
     print(f"server RSS after the corpus: {rss:.1f} MB")
     assert rss < 150, json.dumps({"server_rss_mb": rss})
+
+
+@pytest.mark.parametrize("encoder", ["orjson", "standard"])
+def test_json_answers_are_compact_standard_json_whatever_they_hold(
+    encoder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # orjson where it is installed, else the standard library's encoder (built once and
+    # shared by every answer): both must write what json.dumps would, keep no state
+    # between answers, and never write NaN.
+    if encoder == "standard":
+        monkeypatch.setattr(json_text, "_fast_json", None)
+    else:
+        assert json_text._fast_json is not None, "orjson is a dependency on CPython"
+    body = {"a": "é", "n": [1, 2.5, None, True, {"k": []}], "q": 'say "hi"\n\x01'}
+    expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    assert json_bytes(body) == expected
+    # What orjson does not take is the standard encoder's, with the same text.
+    assert json_bytes({"s": "\ud800 x"}) == b'{"s":"\\ud800 x"}'  # still valid JSON
+    assert json_bytes({1: 10**20}) == b'{"1":100000000000000000000}'
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_bytes({"x": object()})
+    try:
+        nan = json_bytes({"x": float("nan")})
+    except ValueError:
+        nan = b"refused"
+    assert nan == (b'{"x":null}' if encoder == "orjson" else b"refused")
+    assert json_bytes(body) == expected  # a failed answer leaves nothing behind
+    assert json_bytes("text") == b'"text"'

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ import pytest
 
 from mockserver import Emulator, ManualClock, create_app
 from mockserver.app import MockApp
+from mockserver.engine import accounts
+from mockserver.engine.accounts import Account
 from pytest_plugin._portal import Portal
 from pytest_plugin.receiver import WebhookReceiver
 from tests.pixazo.test_pixazo import T2I
@@ -186,3 +189,33 @@ def test_many_threads_one_emulator(
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert len([e for e in entries if e.operation != "webhook"]) == hammer.requests
     assert len([e for e in entries if e.operation == "webhook"]) == len(pixazo_jobs)
+
+
+def test_threads_opening_one_account_at_once_all_get_the_one_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Authentication takes no lock (every request asks first): a first use from many
+    # threads at once must still open one account, or a hold placed on a copy is lost.
+    # Making an account is slowed down so every thread is inside that window together.
+    def slow_account(*args: Any, **kwargs: Any) -> Account:
+        time.sleep(0.01)
+        return Account(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "Account", slow_account)
+    emulator = Emulator(clock=ManualClock())
+    barrier = threading.Barrier(8)
+    seen: list[Account] = []
+
+    def first_use() -> None:
+        barrier.wait()
+        seen.append(emulator.authenticate("segmind", "fresh"))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = emulator.account("segmind", "fresh")
+    assert kept is not None
+    assert len(seen) == 8
+    assert all(account is kept for account in seen)

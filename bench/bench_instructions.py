@@ -1,0 +1,170 @@
+"""CPU instructions per request, emulator against the bare app, counted by valgrind: prints
+figures, asserts nothing.
+
+    python bench/bench_instructions.py [--requests 1000]
+
+Throughput on a shared machine moves by 10-25% from one second to the next; an
+instruction count does not move at all. Each case runs in process (the ASGI app called
+directly, no sockets) under `valgrind --tool=cachegrind` twice, with 200 and with
+200 + N requests, so start-up and set-up cancel out: (count(200 + N) - count(200)) / N is
+what one request costs. The bare Starlette app (`_bare.py`) is the baseline, in the same
+run; "harness" is what calling an ASGI app costs this script, part of every figure.
+
+Instructions are not time (a cache miss costs more than an add), but they track it: a cut
+here showed as about the same cut in `bench_server.py`'s throughput. Needs valgrind
+(`apt-get install valgrind`); Python's hash seed is fixed, so a run repeats exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+KEY = b"bench-key"
+SEGMIND = "/segmind/v2/grok-imagine-image"
+PIXAZO = (
+    "/pixazo/grok-imagine-pro-text-to-image-quality/v1/"
+    "grok-imagine-pro-text-to-image-quality-request"
+)
+BODY = json.dumps({"prompt": "a lighthouse", "resolution": "1k"}).encode()
+# (emulator case, the bare app's case it is measured against)
+CASES = {
+    "segmind status poll": "bare status",
+    "segmind submit": "bare submit",
+    "pixazo status": "bare status",
+}
+Call = Callable[[], Awaitable[list[dict[str, Any]]]]
+
+
+def _scope(method: str, path: str, key_header: bytes) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1:8000"), (key_header, KEY)]
+    headers += [(b"content-type", b"application/json"), (b"user-agent", b"wrk")]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 5555),
+    }
+
+
+def _caller(app: Any, method: str, path: str, key_header: bytes, body: bytes = b"") -> Call:
+    async def call() -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(_scope(method, path, key_header), receive, send)
+        return sent
+
+    return call
+
+
+async def _null(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def _prepare(case: str) -> Call:
+    """The call one request of `case` makes, with what it reads already submitted."""
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(ROOT))
+    from _bare import app as bare
+
+    from mockserver.app import MockApp
+    from mockserver.engine import Emulator
+    from mockserver.engine.settings import Settings
+
+    mock = MockApp(Emulator(Settings(profile="stuck")))
+    segmind = _caller(mock, "POST", SEGMIND, b"x-api-key", BODY)
+    pixazo = _caller(mock, "POST", PIXAZO, b"ocp-apim-subscription-key", BODY)
+    status_url = json.loads((await segmind())[1]["body"])["status_url"]
+    polling_url = json.loads((await pixazo())[1]["body"])["polling_url"]
+    calls = {
+        "harness": _caller(_null, "GET", "/", b"x-api-key"),
+        "bare status": _caller(bare, "GET", "/status", b"x-api-key"),
+        "bare submit": _caller(bare, "POST", "/submit", b"x-api-key", BODY),
+        "segmind status poll": _caller(mock, "GET", _path(status_url), b"x-api-key"),
+        "segmind submit": segmind,
+        "pixazo status": _caller(mock, "GET", _path(polling_url), b"ocp-apim-subscription-key"),
+    }
+    return calls[case]
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("//", 1)[1].split("/", 1)[1]
+
+
+async def _work(case: str, requests: int) -> None:
+    call = await _prepare(case)
+    for _ in range(requests):
+        await call()
+
+
+def _instructions(case: str, requests: int) -> int:
+    """Instructions a process serving `requests` requests of `case` runs, start to end."""
+    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
+    command += ["--cachegrind-out-file=/dev/null", sys.executable, __file__]
+    command += ["--worker", case, str(requests)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no count for {case}:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_request(case: str, requests: int) -> float:
+    with ThreadPoolExecutor(2) as pool:  # the two counts at once, one per core
+        small, big = pool.map(lambda n: _instructions(case, n), (200, 200 + requests))
+    return (big - small) / requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--worker", nargs=2, metavar=("CASE", "REQUESTS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(_work(args.worker[0], int(args.worker[1])))
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("bench_instructions needs valgrind: apt-get install valgrind")
+    counts = {case: per_request(case, args.requests) for case in ("harness", "bare status")}
+    counts["bare submit"] = per_request("bare submit", args.requests)
+    print(f"Python {sys.version.split()[0]}; instructions per request, in process")
+    print(f"{'harness (calling an ASGI app)':<30} {counts['harness']:>10,.0f}")
+    for case, baseline in CASES.items():
+        counts[case] = mine = per_request(case, args.requests)
+        bare = counts[baseline]
+        print(f"{case:<30} {mine:>10,.0f} vs {baseline} {bare:>10,.0f} = {bare / mine:.2f}x")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bench_instructions.json").write_text(json.dumps(counts, indent=2))
+
+
+if __name__ == "__main__":
+    main()
