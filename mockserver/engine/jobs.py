@@ -35,7 +35,7 @@ def request_text(params: Mapping[str, Any]) -> bytes:
     """A job's request as kept: compacted, as compact JSON (UTF-8)."""
     try:
         text = json_bytes(params)
-    except (TypeError, ValueError):  # a mapping JSON does not know: compacting makes it a dict
+    except TypeError:  # a mapping JSON does not know: compacting makes it a dict
         text = b""
     if not text or len(text) > _KEY_LIMIT:  # shorter, nothing in it can be cut
         text = json_bytes(compact(params))
