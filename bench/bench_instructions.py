@@ -10,9 +10,14 @@ directly, no sockets) under `valgrind --tool=cachegrind` twice, with 200 and wit
 what one request costs. The bare Starlette app (`_bare.py`) is the baseline, in the same
 run; "harness" is what calling an ASGI app costs this script, part of every figure.
 
+Then the same for live servers (`grok-mock serve` and the bare app under uvicorn, uvloop and
+httptools, each under valgrind): status polls over 8 keep-alive connections, the server's
+own count, so the HTTP stack both share is in both figures.
+
 Instructions are not time (a cache miss costs more than an add), but they track it: a cut
 here showed as about the same cut in `bench_server.py`'s throughput. Needs valgrind
-(`apt-get install valgrind`); Python's hash seed is fixed, so a run repeats exactly.
+(`apt-get install valgrind`); Python's hash seed is fixed, so a run repeats (live counts
+move by a little with how requests batch in the event loop).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -143,6 +149,55 @@ def per_request(case: str, requests: int) -> float:
     return (big - small) / requests
 
 
+_VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+
+
+def _served(app: str, requests: int) -> int:
+    """Instructions a live server (`app`: "bare" or "mock") runs, start to end, answering
+    `requests` status polls."""
+    sys.path.insert(0, str(HERE))
+    import _load
+    import httpx
+    from bench_server import BARE, free_port, wait_ready
+
+    port = free_port()
+    host = f"127.0.0.1:{port}"
+    command = [*_VALGRIND, sys.executable]
+    if app == "bare":
+        command += ["-c", BARE, str(port)]
+    else:
+        command += ["-m", "mockserver", "serve", "--port", str(port), "--profile", "stuck"]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    server = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        wait_ready(f"http://{host}/" + ("status" if app == "bare" else "__mock/health"), 300)
+        headers = {"x-api-key": KEY.decode()}
+        path = "/status"
+        if app == "mock":
+            url = f"http://{host}{SEGMIND}"
+            job = httpx.post(url, json={"prompt": "b"}, headers=headers, timeout=60).json()
+            path = job["status_url"].split(host, 1)[1]
+        poll = _load.request_bytes("GET", path, host, headers)
+        answered = _load.run("127.0.0.1", port, [poll] * requests, 8)
+        if set(answered.statuses) != {200}:
+            raise RuntimeError(f"{app}: polls answered {answered.statuses}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        err = server.communicate(timeout=300)[1]
+    found = re.search(r"I\s+refs:\s+([\d,]+)", err)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no count for the {app} server:\n{err[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def live_per_request(app: str, requests: int) -> float:
+    with ThreadPoolExecutor(2) as pool:
+        small, big = pool.map(lambda n: _served(app, n), (300, 300 + requests))
+    return (big - small) / requests
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -161,6 +216,11 @@ def main() -> None:
         counts[case] = mine = per_request(case, args.requests)
         bare = counts[baseline]
         print(f"{case:<30} {mine:>10,.0f} vs {baseline} {bare:>10,.0f} = {bare / mine:.2f}x")
+    for app in ("bare", "mock"):
+        counts[f"live {app} status poll"] = live_per_request(app, args.requests)
+    mine, bare = counts["live mock status poll"], counts["live bare status poll"]
+    figure = f"{mine:>10,.0f} vs bare app {bare:>10,.0f} = {bare / mine:.2f}x"
+    print(f"{'live server, status poll':<30} {figure}")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_instructions.json").write_text(json.dumps(counts, indent=2))
