@@ -59,6 +59,8 @@ class IdSource:
             parts = self._templates[template] = tuple(_PLACEHOLDER.split(template))
         rng = self._source(number)
         with self._lock:
+            if len(parts) == 3 and not parts[0] and not parts[2]:  # one placeholder, alone
+                return _fill(parts[1], rng, model, now)
             return "".join(
                 part if not index % 2 else _fill(part, rng, model, now)
                 for index, part in enumerate(parts)
