@@ -130,26 +130,36 @@ async def _work(case: str, requests: int) -> None:
         await call()
 
 
-def _instructions(case: str, requests: int) -> int:
-    """Instructions a process serving `requests` requests of `case` runs, start to end."""
-    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
-    command += ["--cachegrind-out-file=/dev/null", sys.executable, __file__]
-    command += ["--worker", case, str(requests)]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+# Python's hash seed fixed: a run repeats exactly.
+_VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+_ENV = {**os.environ, "PYTHONHASHSEED": "0"}
+
+
+def _counted(stderr: str, what: str) -> int:
+    """The instruction count valgrind printed for a process as it ended."""
+    found = re.search(r"I\s+refs:\s+([\d,]+)", stderr)
     if found is None:
-        raise RuntimeError(f"valgrind printed no count for {case}:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"valgrind printed no count for {what}:\n{stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
 
 
-def per_request(case: str, requests: int) -> float:
-    with ThreadPoolExecutor(2) as pool:  # the two counts at once, one per core
-        small, big = pool.map(lambda n: _instructions(case, n), (200, 200 + requests))
+def _per_request(count: Callable[[int], int], base: int, requests: int) -> float:
+    """What one request adds: `base` requests and `base + requests` counted at once (one
+    per core), so start-up and set-up cancel out."""
+    with ThreadPoolExecutor(2) as pool:
+        small, big = pool.map(count, (base, base + requests))
     return (big - small) / requests
 
 
-_VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+def _instructions(case: str, requests: int) -> int:
+    """Instructions a process serving `requests` requests of `case` runs, start to end."""
+    command = [*_VALGRIND, sys.executable, __file__, "--worker", case, str(requests)]
+    done = subprocess.run(command, capture_output=True, text=True, env=_ENV, check=True)
+    return _counted(done.stderr, case)
+
+
+def per_request(case: str, requests: int) -> float:
+    return _per_request(lambda n: _instructions(case, n), 200, requests)
 
 
 def _served(app: str, requests: int) -> int:
@@ -167,9 +177,8 @@ def _served(app: str, requests: int) -> int:
         command += ["-c", BARE, str(port)]
     else:
         command += ["-m", "mockserver", "serve", "--port", str(port), "--profile", "stuck"]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
     server = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_ENV
     )
     try:
         wait_ready(f"http://{host}/" + ("status" if app == "bare" else "__mock/health"), 300)
@@ -186,16 +195,11 @@ def _served(app: str, requests: int) -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         err = server.communicate(timeout=300)[1]
-    found = re.search(r"I\s+refs:\s+([\d,]+)", err)
-    if found is None:
-        raise RuntimeError(f"valgrind printed no count for the {app} server:\n{err[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return _counted(err, f"the {app} server")
 
 
 def live_per_request(app: str, requests: int) -> float:
-    with ThreadPoolExecutor(2) as pool:
-        small, big = pool.map(lambda n: _served(app, n), (300, 300 + requests))
-    return (big - small) / requests
+    return _per_request(lambda n: _served(app, n), 300, requests)
 
 
 def main() -> None:
