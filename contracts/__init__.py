@@ -37,6 +37,7 @@ from contracts._model import (
     freeze,
     from_facts,
     inferred,
+    path_parts,
     thaw,
 )
 from contracts._schema import response_schemas
@@ -111,6 +112,7 @@ __all__ = [
     "inferred",
     "is_http_url",
     "nearest_ratio",
+    "path_parts",
     "pixel_size",
     "producible_sizes",
     "response_schemas",

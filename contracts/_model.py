@@ -38,6 +38,12 @@ from contracts.record import record
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
+def path_parts(path: str) -> tuple[str, ...]:
+    """An operation path's literal text and `{parameter}` names, alternately: the text
+    before the first parameter, its name, the text up to the next, and so on."""
+    return tuple(_PATH_PARAM.split(path))
+
+
 @record
 class Rule:
     """A constraint across fields that per-field constraints cannot say.
@@ -380,9 +386,7 @@ class Contract:
     def _path_parts(self) -> Mapping[str, tuple[str, ...]]:
         # Literal text and parameter names, alternately: split once, not parsed by
         # str.format on every link (a third of a status read's rendering).
-        return MappingProxyType(
-            {op.id: tuple(_PATH_PARAM.split(op.path)) for op in self.operations}
-        )
+        return MappingProxyType({op.id: path_parts(op.path) for op in self.operations})
 
     @functools.cached_property
     def _operations_by_id(self) -> Mapping[str, Operation]:

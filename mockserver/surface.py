@@ -15,7 +15,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from contracts import Contract, Operation
+from contracts import Contract, Operation, path_parts
 from contracts.record import record
 from mockserver.call import Call
 from mockserver.engine import Emulator, JournalEntry, MockUsageError, Refusal
@@ -26,7 +26,6 @@ from mockserver.responses import render_refusal
 log = logging.getLogger("mockserver")
 
 Handler = Callable[[Call], Awaitable[Response]]
-_PARAM = re.compile(r"\{(\w+)\}")
 
 
 @record(slots=True)
@@ -38,14 +37,11 @@ class _Route:
 
 def _compile(path: str) -> re.Pattern[str]:
     """'/v2/requests/{request_id}/status' -> a regex with one named group per segment."""
-    parts = []
-    last = 0
-    for match in _PARAM.finditer(path):
-        parts.append(re.escape(path[last : match.start()]))
-        parts.append(f"(?P<{match.group(1)}>[^/]+)")
-        last = match.end()
-    parts.append(re.escape(path[last:]))
-    return re.compile("^" + "".join(parts) + "$")
+    pieces = (
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part)
+        for index, part in enumerate(path_parts(path))
+    )
+    return re.compile("^" + "".join(pieces) + "$")
 
 
 def _header_text(text: str, limit: int = 1000) -> str:
