@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts import SCENARIOS, thaw
 from contracts.openapi import openapi_document
 from mockserver import admin_views as views
-from mockserver.bodies import parse_json
+from mockserver.bodies import parse_json, read_body
 from mockserver.engine import PROFILES, MockUsageError, Refusal
 from mockserver.engine.errors import JournalMismatch
 from mockserver.engine.journal import FILTERS
@@ -48,13 +48,11 @@ class _BadRequest(Exception):
 
 async def _json(request: Request, allowed: Collection[str] | None = None) -> dict[str, Any]:
     """The body as a JSON object (empty is {}); with `allowed`, other fields are refused."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > _BODY_BYTES:
-            raise _BadRequest(f"request body is larger than {_BODY_BYTES} bytes", 413)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = await read_body(
+        request.receive,
+        _BODY_BYTES,
+        lambda _: _BadRequest(f"request body is larger than {_BODY_BYTES} bytes", 413),
+    )
     body: Any = {}
     if raw.strip():
         try:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
+
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from mockserver.engine import Refusal
 
@@ -118,6 +122,26 @@ def form_value(value: str, kind: str | None) -> Any:
     if kind == "boolean" and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
+
+
+async def read_body(receive: Receive, limit: int, refuse: Callable[[int], Exception]) -> bytes:
+    """The whole body, from its ASGI messages as they come (what Starlette's `stream()`
+    reads, for a third of the cost); `refuse(size)` is raised once more than `limit`
+    bytes have come, so a body with no declared size is bounded too."""
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        more = message.get("more_body", False)
+        size += len(chunk)
+        if size > limit:
+            raise refuse(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def too_large(size: int, limit: int) -> str:

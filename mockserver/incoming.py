@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope
 
 from contracts import Contract, Param
-from mockserver.bodies import check_unicode, form_value, parse_json, too_large
+from mockserver.bodies import check_unicode, form_value, parse_json, read_body, too_large
 from mockserver.engine import Emulator, JournalEntry, Refusal
 from mockserver.engine.journal import bounded
 from mockserver.view import View
@@ -81,21 +81,11 @@ class Incoming(View):
 
     async def body_bytes(self) -> bytes:
         limit = self._body_limit()
-        chunks = []
-        size = 0
-        more = True
-        while more:  # the ASGI messages as they come (what Starlette's stream() reads)
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnect()
-            chunk = message.get("body", b"")
-            more = message.get("more_body", False)
-            size += len(chunk)
-            if size > limit:
-                raise Refusal("payload-too-large", too_large(size, limit))
-            chunks.append(chunk)
+        raw = await read_body(
+            self._receive, limit, lambda size: Refusal("payload-too-large", too_large(size, limit))
+        )
         self._body_read = True
-        return b"".join(chunks)
+        return raw
 
     async def finish_reading(self) -> None:
         """Take whatever the client is still sending, so the connection can fail cleanly."""
