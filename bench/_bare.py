@@ -17,7 +17,14 @@ STATUS = {
     "status_url": f"http://127.0.0.1/segmind/v2/requests/{ID}/status",
     "response_url": f"http://127.0.0.1/segmind/v2/requests/{ID}",
 }
+# Image bytes; the benchmark sizes them to the emulator's download (`serve_media`).
 MEDIA = bytes(range(256)) * 400
+
+
+def serve_media(size: int) -> None:
+    """Answer /media with `size` bytes: the same HTTP work as the download measured."""
+    global MEDIA
+    MEDIA = bytes(range(256)) * (size // 256) + bytes(size % 256)
 
 
 async def status(request: Request) -> Response:

@@ -8,7 +8,8 @@ Both servers run under the same uvicorn settings (uvloop and httptools when inst
 Debian's package; the built-in generator otherwise) from the other. In the same run:
 
 1. Throughput, emulator against bare app doing the same HTTP work: Segmind status poll,
-   Segmind submit, Pixazo status, xAI generation (a URL), a media download (~100 KB).
+   Segmind submit, Pixazo status, xAI generation (a URL), a media download (a 1K JPEG of
+   about 35 KB; the bare app answers with as many bytes).
 2. Start-up: from spawning the server to its first answer, against the bare app's.
 3. Memory: server RSS across 200,000 mixed requests (polls, submits; the clock moved an
    hour every 20,000 so expired jobs go).
@@ -43,7 +44,9 @@ PIXAZO = (
 BARE = f"""
 import sys, uvicorn
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
-from _bare import app
+from _bare import app, serve_media
+if len(sys.argv) > 2:  # the emulator's download size
+    serve_media(int(sys.argv[2]))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
             access_log=False, lifespan="off", server_header=False)
 """
@@ -152,11 +155,10 @@ def bench_throughput(
     seconds: int, connections: int, rounds: int = 5
 ) -> dict[str, dict[str, float]]:
     bare_port, mock_port = free_port(), free_port()
-    bare = spawn([sys.executable, "-c", BARE, str(bare_port)])
     mock = serve_mock(mock_port, profile="stuck")
+    bare: subprocess.Popen[bytes] | None = None
     bare_url, mock_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{mock_port}"
     try:
-        wait_ready(f"{bare_url}/status")
         wait_ready(f"{mock_url}/__mock/health")
         segmind = {"x-api-key": KEY, "content-type": "application/json"}
         pixazo = {"Ocp-Apim-Subscription-Key": KEY, "content-type": "application/json"}
@@ -172,6 +174,10 @@ def bench_throughput(
             headers=segmind,
         ).json()
         media = httpx.get(done["response_url"], headers=segmind).json()["output"]
+        # The bare app answers with as many bytes as the emulator's image has.
+        size = len(httpx.get(media, headers=segmind).content)
+        bare = spawn([sys.executable, "-c", BARE, str(bare_port), str(size)])
+        wait_ready(f"{bare_url}/status")
         submit_body = json.dumps({"prompt": "a lighthouse", "resolution": "1k"}).encode()
         xai_body = json.dumps({"prompt": "a lighthouse", "resolution": "1k"}).encode()
         cases = {
@@ -201,11 +207,13 @@ def bench_throughput(
                 )
                 mock_rps = max(mock_rps, throughput(url, seconds, connections, headers, body))
             figures[name] = {"mock": mock_rps, "bare": bare_rps, "ratio": mock_rps / bare_rps}
+        figures["media download"]["bytes"] = size
         return figures
     finally:
         for process in (bare, mock):
-            process.terminate()
-            process.wait()
+            if process is not None:
+                process.terminate()
+                process.wait()
 
 
 def bench_startup(runs: int = 15) -> dict[str, float]:
@@ -302,7 +310,8 @@ def main() -> None:
     for name, row in throughputs.items():
         budget = f" (budget >= {budgets[name]:.1f}x)" if name in budgets else ""
         figure = f"{row['mock']:8.0f} req/s vs bare {row['bare']:8.0f} = {row['ratio']:.2f}x"
-        print(f"{name:<22} {figure}{budget}")
+        size = f" ({row['bytes']:.0f} bytes each)" if "bytes" in row else ""
+        print(f"{name:<22} {figure}{budget}{size}")
     figures["throughput"] = throughputs
     startup = bench_startup()
     mock_ms, bare_ms = startup["mock_s"] * 1000, startup["bare_s"] * 1000

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mockserver.engine import Emulator, MediaRef, Refusal
+from mockserver.responses import Answer
 
 if TYPE_CHECKING:
     from mockserver.call import Call
@@ -30,6 +31,5 @@ async def serve_media(call: Call) -> Response:
     call.entry.job_id = ref.job_id
     data = await image_bytes(call.emulator, call.provider, ref)
     max_age = max(0, int(ref.expires_at - call.emulator.clock.now()))
-    return Response(
-        data, media_type=ref.mime_type, headers={"cache-control": f"public, max-age={max_age}"}
-    )
+    cache = [(b"cache-control", b"public, max-age=%d" % max_age)]
+    return Answer(data, content_type=ref.mime_type.encode(), extra=cache)

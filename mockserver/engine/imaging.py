@@ -128,15 +128,16 @@ def _key(look: Look) -> _Key:
 
 
 def _stamp(rendered: _Rendered, label: str) -> bytes:
+    """The rendered image with `label` written over its placeholder (and, in a PNG, the
+    text chunk's CRC made anew): one copy of the bytes, however many downloads."""
     text = label.encode("utf-8", "replace")[:LABEL_BYTES].ljust(LABEL_BYTES)
-    data = bytearray(rendered.data)
+    data = memoryview(rendered.data)
     at = rendered.label_at
-    data[at : at + LABEL_BYTES] = text
-    if rendered.crc_from >= 0:
-        end = at + LABEL_BYTES
-        crc = zlib.crc32(bytes(data[rendered.crc_from : end])) & 0xFFFFFFFF
-        data[end : end + 4] = crc.to_bytes(4, "big")
-    return bytes(data)
+    end = at + LABEL_BYTES
+    if rendered.crc_from < 0:
+        return b"".join((data[:at], text, data[end:]))
+    crc = zlib.crc32(text, zlib.crc32(data[rendered.crc_from : at])) & 0xFFFFFFFF
+    return b"".join((data[:at], text, crc.to_bytes(4, "big"), data[end + 4 :]))
 
 
 def _render(width: int, height: int, fmt: str, variant: int) -> _Rendered:

@@ -102,6 +102,9 @@ def test_completed_result_has_metrics_and_downloadable_output(
         image = client.get(url)
         assert image.status_code == 200
         assert image.headers["content-type"] == "image/webp"
+        assert image.headers["content-length"] == str(len(image.content))
+        # What is left of the output files' 7 days: the job was submitted 30 s ago.
+        assert image.headers["cache-control"] == f"public, max-age={7 * 86400 - 30}"
         assert decode(image.content).size == (768, 1408)
     assert client.get(result["output"][0]).content != client.get(result["output"][1]).content
 
