@@ -12,7 +12,7 @@ from dataclasses import field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from contracts._model import Param, Rule
+from contracts._model import MISSING, Param, Rule
 from contracts.record import record
 
 _TYPE_NAMES = {
@@ -110,34 +110,44 @@ def _rule_problem(
 
 
 def _fields(params: Sequence[Param], body: Mapping[str, Any], prefix: str) -> Checked:
-    result = Checked()
-    known = {p.name for p in params}
-    result.unknown = [f"{prefix}{k}" for k in body if k not in known]
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    nested: list[str] = []  # unknown fields inside object parameters
+    given = 0  # body keys that are parameters: when all are, none is unknown
     for param in params:
-        value: Any = body.get(param.name)
+        name = param.name
+        value: Any = body.get(name)
         # An explicit null reads as "not given": clients serialise unset
         # optional fields that way, and the pages document null defaults.
         if value is None:
+            given += name in body
             if param.required:
-                path = prefix + param.name
-                result.problems.append(Problem(path, f"'{path}' is required", "required"))
-            elif param.has_default:
-                result.values[param.name] = param.default
+                path = prefix + name
+                problems.append(Problem(path, f"'{path}' is required", "required"))
+            elif param.default is not MISSING:
+                values[name] = param.default
             continue
-        path = prefix + param.name
+        given += 1
+        path = prefix + name
         if param.type == "integer" and isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON has one number type: 4.0 is the integer 4
         problem = _check_value(param, value, path)
         if problem is not None:
-            result.problems.append(problem)
+            problems.append(problem)
         elif param.type == "object" and param.properties:
             inner = check(param.properties, value, f"{path}.", param.rules)
-            result.problems.extend(inner.problems)
-            result.unknown.extend(inner.unknown)
-            result.values[param.name] = inner.values
+            problems.extend(inner.problems)
+            nested += inner.unknown
+            values[name] = inner.values
         else:
-            result.values[param.name] = value
-    return result
+            values[name] = value
+    unknown = [] if given == len(body) else _unknown(params, body, prefix)
+    return Checked(values, problems, unknown + nested)
+
+
+def _unknown(params: Sequence[Param], body: Mapping[str, Any], prefix: str) -> list[str]:
+    known = {p.name for p in params}
+    return [f"{prefix}{k}" for k in body if k not in known]
 
 
 def describe(value: Any) -> str:

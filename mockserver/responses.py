@@ -29,7 +29,7 @@ class Answer(Response):
         self.status_code = status
         self.body = data
         self.background = None
-        headers = [(b"content-length", b"%d" % len(data)), (b"content-type", content_type)]
+        headers = [(b"content-length", str(len(data)).encode()), (b"content-type", content_type)]
         self.raw_headers = extra + headers if extra else headers
 
 

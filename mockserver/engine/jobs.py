@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-import random
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -14,7 +13,7 @@ from typing import Any, Literal
 from contracts import TIMING_SCENARIOS, Contract
 from contracts.record import record
 from mockserver.engine.json_text import json_bytes
-from mockserver.engine.lifecycle import Timeline, plan
+from mockserver.engine.lifecycle import Draws, Timeline, plan
 from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
@@ -285,7 +284,7 @@ def plan_job(
     scenario: str,
     profile: str,
     *,
-    rng: random.Random,
+    rng: Draws,
     durations: Mapping[str, tuple[float, ...]],
     retention: tuple[float, float],
     now: float,

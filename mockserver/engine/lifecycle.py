@@ -7,9 +7,9 @@ read); nothing advances it in the background.
 from __future__ import annotations
 
 import bisect
-import random
 import sys
 from collections.abc import Mapping
+from typing import Protocol
 
 from contracts.record import record
 
@@ -20,6 +20,15 @@ PROFILES: dict[str, str] = {
     "polls": "one state further per status read",
     "stuck": "never finishes",
 }
+
+
+class Draws(Protocol):
+    """Seeded randomness for one job (`ids.JobDraws`; a `random.Random` serves too)."""
+
+    def uniform(self, a: float, b: float, /) -> float: ...
+
+    def randrange(self, start: int, stop: int | None = None, /) -> int: ...
+
 
 _JITTER = 0.2  # +/- share of each phase duration, from the job's seeded generator
 SLOW_FACTOR = 3.0
@@ -84,7 +93,7 @@ def plan(
     profile: str,
     phases: int,
     durations: Mapping[str, tuple[float, ...]],
-    rng: random.Random,
+    rng: Draws,
     *,
     timing: str | None = None,
 ) -> Timeline:
@@ -105,7 +114,7 @@ def plan(
     return Timeline(phases, ends=_ends(durations[profile], rng, 1.0))
 
 
-def _ends(seconds: tuple[float, ...], rng: random.Random, stretch: float) -> tuple[float, ...]:
+def _ends(seconds: tuple[float, ...], rng: Draws, stretch: float) -> tuple[float, ...]:
     total = 0.0
     ends = []
     for base in seconds:

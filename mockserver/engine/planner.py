@@ -7,7 +7,6 @@ them: what a job costs in memory while it is held.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -17,7 +16,7 @@ from contracts.record import record
 from mockserver.engine.accounts import Account
 from mockserver.engine.errors import MockUsageError
 from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
-from mockserver.engine.lifecycle import check_profile
+from mockserver.engine.lifecycle import Draws, check_profile
 from mockserver.engine.scenarios import Choice
 from mockserver.engine.settings import Settings, effective_durations, effective_retention
 
@@ -81,7 +80,7 @@ class Planner:
         *,
         cost: Decimal,
         profile: str,
-        rng: random.Random,
+        rng: Draws,
         now: float,
     ) -> Job:
         """The record of an accepted job, its life planned under `profile` (checked: the
@@ -105,7 +104,7 @@ class Planner:
         )
 
     def _life(
-        self, contract: Contract, order: JobOrder, profile: str, rng: random.Random, now: float
+        self, contract: Contract, order: JobOrder, profile: str, rng: Draws, now: float
     ) -> dict[str, Any]:
         if order.sync and profile == "polls":  # a call that waits cannot be polled along
             profile = "instant"

@@ -89,6 +89,27 @@ def test_repr_names_fields_and_hides_repr_false() -> None:
     assert repr(Child(1)) == "Child(x=1, y=0, tags=(), z=9)"
 
 
+@record(slots=True)
+class SlottedChild(Slotted):
+    extra: int = 1
+
+
+@record(slots=True)
+class OnPoint(Point):  # its base has no slots: x, y and tags live in the instance's dict
+    w: int = 2
+
+
+def test_frozen_slotted_records_fill_inherited_fields_and_still_refuse_changes() -> None:
+    child = SlottedChild("a", "b", 3, 4)
+    assert (child.name, child.hidden, child.seen, child.extra) == ("a", "b", 3, 4)
+    assert SlottedChild("a") == SlottedChild("a", "secret", 9, 1)  # seen is not compared
+    on_point = OnPoint(1, 2, ("t",), 5)
+    assert (on_point.x, on_point.y, on_point.tags, on_point.w) == (1, 2, ("t",), 5)
+    for made, name in ((child, "name"), (child, "extra"), (on_point, "x"), (on_point, "w")):
+        with pytest.raises(FrozenInstanceError):
+            setattr(made, name, 0)
+
+
 def test_slots_mean_no_instance_dict() -> None:
     assert not hasattr(Slotted("a"), "__dict__")
     assert not hasattr(Handle("h"), "__dict__")
