@@ -11,8 +11,8 @@ what one request costs. The bare Starlette app (`_bare.py`) is the baseline, in 
 run; "harness" is what calling an ASGI app costs this script, part of every figure.
 
 Then the same for live servers (`grok-mock serve` and the bare app under uvicorn, uvloop and
-httptools, each under valgrind): status polls over 8 keep-alive connections, the server's
-own count, so the HTTP stack both share is in both figures.
+httptools, each under valgrind): status polls and submits over 8 keep-alive connections, the
+server's own count, so the HTTP stack both share is in both figures.
 
 Instructions are not time (a cache miss costs more than an add), but they track it: a cut
 here showed as about the same cut in `bench_server.py`'s throughput. Needs valgrind
@@ -162,9 +162,9 @@ def per_request(case: str, requests: int) -> float:
     return _per_request(lambda n: _instructions(case, n), 200, requests)
 
 
-def _served(app: str, requests: int) -> int:
+def _served(app: str, kind: str, requests: int) -> int:
     """Instructions a live server (`app`: "bare" or "mock") runs, start to end, answering
-    `requests` status polls."""
+    `requests` status polls or submits (`kind`: "status poll" or "submit")."""
     sys.path.insert(0, str(HERE))
     import _load
     import httpx
@@ -182,24 +182,28 @@ def _served(app: str, requests: int) -> int:
     )
     try:
         wait_ready(f"http://{host}/" + ("status" if app == "bare" else "__mock/health"), 300)
-        headers = {"x-api-key": KEY.decode()}
-        path = "/status"
-        if app == "mock":
-            url = f"http://{host}{SEGMIND}"
-            job = httpx.post(url, json={"prompt": "b"}, headers=headers, timeout=60).json()
-            path = job["status_url"].split(host, 1)[1]
-        poll = _load.request_bytes("GET", path, host, headers)
-        answered = _load.run("127.0.0.1", port, [poll] * requests, 8)
+        headers = {"x-api-key": KEY.decode(), "content-type": "application/json"}
+        if kind == "submit":
+            path = "/submit" if app == "bare" else SEGMIND
+            sent = _load.request_bytes("POST", path, host, headers, BODY)
+        else:
+            path = "/status"
+            if app == "mock":
+                url = f"http://{host}{SEGMIND}"
+                job = httpx.post(url, json={"prompt": "b"}, headers=headers, timeout=60).json()
+                path = job["status_url"].split(host, 1)[1]
+            sent = _load.request_bytes("GET", path, host, headers)
+        answered = _load.run("127.0.0.1", port, [sent] * requests, 8)
         if set(answered.statuses) != {200}:
-            raise RuntimeError(f"{app}: polls answered {answered.statuses}")
+            raise RuntimeError(f"{app}: {kind}s answered {answered.statuses}")
     finally:
         server.send_signal(signal.SIGTERM)
         err = server.communicate(timeout=300)[1]
     return _counted(err, f"the {app} server")
 
 
-def live_per_request(app: str, requests: int) -> float:
-    return _per_request(lambda n: _served(app, n), 300, requests)
+def live_per_request(app: str, kind: str, requests: int) -> float:
+    return _per_request(lambda n: _served(app, kind, n), 300, requests)
 
 
 def main() -> None:
@@ -220,11 +224,12 @@ def main() -> None:
         counts[case] = mine = per_request(case, args.requests)
         bare = counts[baseline]
         print(f"{case:<30} {mine:>10,.0f} vs {baseline} {bare:>10,.0f} = {bare / mine:.2f}x")
-    for app in ("bare", "mock"):
-        counts[f"live {app} status poll"] = live_per_request(app, args.requests)
-    mine, bare = counts["live mock status poll"], counts["live bare status poll"]
-    figure = f"{mine:>10,.0f} vs bare app {bare:>10,.0f} = {bare / mine:.2f}x"
-    print(f"{'live server, status poll':<30} {figure}")
+    for kind in ("status poll", "submit"):
+        for app in ("bare", "mock"):
+            counts[f"live {app} {kind}"] = live_per_request(app, kind, args.requests)
+        mine, bare = counts[f"live mock {kind}"], counts[f"live bare {kind}"]
+        figure = f"{mine:>10,.0f} vs bare app {bare:>10,.0f} = {bare / mine:.2f}x"
+        print(f"{'live server, ' + kind:<30} {figure}")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_instructions.json").write_text(json.dumps(counts, indent=2))
