@@ -100,15 +100,18 @@ class JobDraws:
     def __init__(self, name: str) -> None:
         self._name = name.encode()
         self._block = 0
-        self._words: list[int] = []
+        self._words = self._digest()  # every job draws at least its look and seed value
+
+    def _digest(self) -> list[int]:
+        """The next block's eight words (taken from the end)."""
+        digest = hashlib.blake2b(b"%s#%d" % (self._name, self._block)).digest()
+        self._block += 1
+        return list(_WORDS.unpack(digest))
 
     def _word(self) -> int:
         """The next 64 random bits."""
         if not self._words:
-            digest = hashlib.blake2b(b"%s#%d" % (self._name, self._block)).digest()
-            self._block += 1
-            self._words = list(_WORDS.unpack(digest))
-            self._words.reverse()  # taken from the end, in digest order
+            self._words = self._digest()
         return self._words.pop()
 
     def random(self) -> float:
@@ -116,7 +119,7 @@ class JobDraws:
         return (self._word() >> 11) * _UNIT
 
     def uniform(self, low: float, high: float) -> float:
-        return low + (high - low) * self.random()
+        return low + (high - low) * ((self._word() >> 11) * _UNIT)
 
     def randrange(self, start: int, stop: int | None = None) -> int:
         """An int in [start, stop) (or [0, start)), every one equally likely."""

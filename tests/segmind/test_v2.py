@@ -202,3 +202,27 @@ def test_an_unreadable_image_fails_the_job_not_the_submit(client: TestClient) ->
     assert failed.status_code == 422
     assert "'image'" in failed.json()["error"]
     assert "readable image" in failed.json()["error"]
+
+
+def test_a_header_sent_twice_counts_as_its_first(client: TestClient) -> None:
+    headers = [("x-api-key", "first-key"), ("X-Api-Key", "second-key")]
+    for profile in ("first-profile", "instant"):  # an unknown profile first: refused
+        headers.append(("x-mock-profile", profile))
+    response = client.post("/segmind/v2/grok-imagine-image", json=BODY, headers=headers)
+    assert response.status_code == 400, response.text
+    assert "first-profile" in response.text
+    headers = [("x-api-key", "first-key"), ("X-Api-Key", "second-key")]
+    job = client.post("/segmind/v2/grok-imagine-image", json=BODY, headers=headers).json()
+    assert client.get(job["status_url"], headers={"x-api-key": "first-key"}).status_code == 200
+    assert client.get(job["status_url"], headers={"x-api-key": "second-key"}).status_code == 404
+
+
+def test_headers_given_as_any_iterable_are_read_first_sent_first(emulator: Emulator) -> None:
+    from mockserver.incoming import Incoming
+
+    sent = [(b"x-api-key", b"one"), (b"accept", b"*/*"), (b"x-api-key", b"two")]
+    contract = emulator.contracts["segmind"]
+    for headers in (sent, tuple(sent), iter(sent)):  # ASGI allows any iterable
+        scope = {"type": "http", "headers": headers}
+        incoming = Incoming(scope, None, emulator, contract, None, "http://h")  # type: ignore[arg-type]
+        assert (incoming.header("X-API-Key"), incoming.header("x-mock-scenario")) == ("one", None)
