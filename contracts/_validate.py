@@ -66,7 +66,7 @@ def check(
     """The body's values and problems: each field, then the rules between fields
     (`rules`, and each object's own), which apply once the fields themselves are right."""
     result = _fields(params, body, prefix)
-    if result.ok:
+    if result.ok and rules:
         model = result.values.get("model")
         result.problems = rule_problems(rules, result.values, model, prefix)
     return result

@@ -43,9 +43,8 @@ def parse_json(raw: bytes) -> Any:
     # body opening with "{" and no NUL after it is UTF-8 (no BOM, no UTF-16 or UTF-32).
     plain = raw[:1] == b"{" and raw[1:2] != b"\x00"
     try:
-        body = _DECODER.decode(
-            raw.decode("utf-8" if plain else json.detect_encoding(raw), "surrogatepass")
-        )
+        text = raw.decode("utf-8" if plain else json.detect_encoding(raw), "surrogatepass")
+        body = _object(text) if plain else _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise Refusal(
@@ -66,6 +65,22 @@ def parse_json(raw: bytes) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+# The decoder's C scanner (typeshed does not declare the attribute).
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_JSON_SPACE = " \t\n\r"
+
+
+def _object(text: str) -> Any:
+    """What `_DECODER.decode` makes of a body opening with "{", at half the cost: its C
+    scanner called directly (there is no leading space to skip); whatever it does not take
+    whole goes through `decode` again, for decode's own error."""
+    try:
+        body, end = _SCAN(text, 0)
+    except StopIteration:
+        return _DECODER.decode(text)
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return _DECODER.decode(text)  # something after the object: "Extra data"
+    return body
 
 
 def check_unicode(body: Any, prefix: str = "") -> None:

@@ -33,7 +33,9 @@ def checked_profile(profile: str) -> str:
         raise MockUsageError(str(exc)) from None
 
 
-@record(frozen=True, slots=True)
+# Not frozen: one is made on every submit, and a frozen one costs twice as much to make;
+# the engine only reads it (and it was never hashable: `params` is a mapping).
+@record(frozen=False, slots=True)
 class JobOrder:
     """What a submit asks of the engine once its request is checked.
 
