@@ -85,6 +85,7 @@ class IdSource:
 
 _WORDS = struct.Struct("<8Q")  # a BLAKE2b digest: 64 bytes, eight 64-bit draws
 _UNIT = 2.0**-53
+_WHOLE = 1 << 64
 
 
 class JobDraws:
@@ -119,17 +120,18 @@ class JobDraws:
         return (self._word() >> 11) * _UNIT
 
     def uniform(self, low: float, high: float) -> float:
-        return low + (high - low) * ((self._word() >> 11) * _UNIT)
+        word = self._words.pop() if self._words else self._word()  # one call, not two
+        return low + (high - low) * ((word >> 11) * _UNIT)
 
     def randrange(self, start: int, stop: int | None = None) -> int:
         """An int in [start, stop) (or [0, start)), every one equally likely."""
         if stop is None:
             start, stop = 0, start
         span = stop - start
-        if not 0 < span <= 1 << 64:
+        if not 0 < span <= _WHOLE:
             raise ValueError(f"randrange({start}, {stop}): empty or wider than 64 bits")
-        limit = (1 << 64) - (1 << 64) % span  # words past it would favour the low values
-        word = self._word()
+        limit = _WHOLE - _WHOLE % span  # words past it would favour the low values
+        word = self._words.pop() if self._words else self._word()
         while word >= limit:
             word = self._word()
         return start + word % span
