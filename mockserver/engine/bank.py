@@ -135,7 +135,9 @@ class Bank:
             raise Refusal(
                 "limit-exceeded", limit=f"at most {concurrent} concurrent tasks per account"
             )
-        created = self.billing.created(account.provider, account.key, now, per_hour)
-        if per_hour is not None and created >= per_hour:
+        if (
+            per_hour is not None
+            and billing.created(account.provider, account.key, now, per_hour) >= per_hour
+        ):
             raise Refusal("limit-exceeded", limit=f"at most {per_hour} task creations per hour")
         return per_hour

@@ -56,28 +56,31 @@ class IdSource:
     def make(self, template: str, *, model: str, now: float, number: int | None = None) -> str:
         """An id in a contract's format: {uuid4}, {uuid7}, {hexN} and {model} filled in
         (with shared numbers, from `number` when the caller drew it already)."""
+        rng = self._source(number)
+        with self._lock:
+            return self._drawn(template, rng, model, now)
+
+    def _drawn(self, template: str, rng: random.Random, model: str, now: float) -> str:
         parts = self._templates.get(template)
         if parts is None:  # literal text and placeholder names, alternately
             parts = self._templates[template] = tuple(_PLACEHOLDER.split(template))
-        rng = self._source(number)
-        with self._lock:
-            if len(parts) == 3 and not parts[0] and not parts[2]:  # one placeholder, alone
-                return _fill(parts[1], rng, model, now)
-            return "".join(
-                part if not index % 2 else _fill(part, rng, model, now)
-                for index, part in enumerate(parts)
-            )
+        if len(parts) == 3 and not parts[0] and not parts[2]:  # one placeholder, alone
+            return _fill(parts[1], rng, model, now)
+        return "".join(
+            part if not index % 2 else _fill(part, rng, model, now)
+            for index, part in enumerate(parts)
+        )
 
     def job(self, template: str, *, model: str, now: float) -> tuple[str, JobDraws]:
-        """A new job's id (in `template`'s format) and a fresh generator of its own for
-        its timings, image variant and seed value. With shared numbers both come from
-        one number (one round trip to the store)."""
+        """A new job's id (in `template`'s format) and its own draws for its timings,
+        image variant and seed value. With shared numbers both come from one number (one
+        round trip to the store)."""
         if self._numbers is not None:
             counter = self._numbers.next("jobs")
             job_id = self.make(template, model=model, now=now, number=counter)
         else:
-            job_id = self.make(template, model=model, now=now)
-            with self._lock:
+            with self._lock:  # the id and its number in one step
+                job_id = self._drawn(template, self._rng, model, now)
                 self._counter += 1
                 counter = self._counter
         return job_id, JobDraws(f"grok-imagine-mock/job/{self.seed}/{counter}")

@@ -71,8 +71,12 @@ class Planner:
 
     def cost(self, provider: str, model: str, price_per_image: Decimal, count: int) -> Decimal:
         """What `count` images cost: the model's price, or the one the settings give it."""
-        price = self._prices.get(provider, {}).get(model, price_per_image)
-        return self._share((provider, model, price, count), price * count)
+        key = (provider, model, price_per_image, count)
+        found: Decimal | None = self._shared.get(key)  # the same few on every submit
+        if found is None:
+            price = self._prices.get(provider, {}).get(model, price_per_image)
+            found = self._share(key, price * count)
+        return found
 
     def job(
         self,
