@@ -80,6 +80,7 @@ class Call(Incoming):
 
     __slots__ = (
         "_claimed",
+        "_scenario_header",
         "account",
         "fault",
         "key",
@@ -115,6 +116,8 @@ class Call(Incoming):
         self.fault: str | None = None
         # The rule use this request claimed when it chose, given back if it never plays.
         self._claimed: Choice | None = None
+        # X-Mock-Scenario once read ("" when not sent): a submit asks twice.
+        self._scenario_header: str | None = None
 
     @property
     def provider(self) -> str:
@@ -299,8 +302,15 @@ class Call(Incoming):
 
         QA can force any error with a bare `curl -H 'X-Mock-Scenario: ...'`.
         """
-        if self.header("x-mock-scenario"):
+        if self._scenario():
             self.choose()
+
+    def _scenario(self) -> str:
+        """The X-Mock-Scenario header ("" when not sent)."""
+        found = self._scenario_header
+        if found is None:
+            found = self._scenario_header = self.header("x-mock-scenario") or ""
+        return found
 
     def facts(self, *, prompt: Any = None, model: Any = None) -> RequestFacts:
         return RequestFacts(
@@ -314,7 +324,7 @@ class Call(Incoming):
 
     def choose(self, *, prompt: Any = None, model: Any = None) -> Choice:
         """The scenario for this call; raises the refusal or network fault if it is one."""
-        header = self.header("x-mock-scenario")
+        header = self._scenario() or None
         if (
             not header
             and self.emulator.director.idle

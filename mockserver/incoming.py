@@ -64,7 +64,7 @@ class Incoming(View):
         accepted = self.contract.content_types
         if accepted is None:
             return await self.json_object()
-        given = (self.header("content-type") or "").split(";")[0].strip().lower()
+        given = (self.header("content-type") or "").partition(";")[0].strip().lower()
         if given not in accepted:
             raise Refusal("invalid-content-type")
         if given == "multipart/form-data":

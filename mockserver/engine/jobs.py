@@ -121,7 +121,9 @@ class MediaPlan:
     variant: int
 
 
-@record(slots=True)
+# Not frozen: one is made on every submit and only read, and a frozen one costs twice as
+# much to make.
+@record(frozen=False, slots=True)
 class MediaRequest:
     """The images a submit asks for."""
 
