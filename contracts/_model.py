@@ -382,6 +382,14 @@ class Contract:
             return parts[0] + values[parts[1]] + parts[2]
         return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
 
+    def job_path(self, operation_id: str, job_id: str) -> str:
+        """The path of an operation on one job: `job_id` in its one path parameter (what
+        every link a response carries is)."""
+        parts = self._path_parts[operation_id]
+        if len(parts) != 3:
+            raise ValueError(f"{operation_id} has {len(parts) // 2} path parameters, not one")
+        return parts[0] + job_id + parts[2]
+
     @functools.cached_property
     def _path_parts(self) -> Mapping[str, tuple[str, ...]]:
         # Literal text and parameter names, alternately: split once, not parsed by

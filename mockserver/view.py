@@ -33,9 +33,9 @@ class View:
     def time(self, epoch: float | None) -> Any:
         return format_time(self.contract.times, epoch)
 
-    def link(self, operation_id: str, **values: str) -> str:
-        """The URL of one of the provider's operations, its path template filled in."""
-        return self.base_url + self.contract.fill_path(operation_id, values)
+    def link(self, operation_id: str, job_id: str) -> str:
+        """The URL of one of the provider's operations on job `job_id`."""
+        return self.base_url + self.contract.job_path(operation_id, job_id)
 
     def media_link(self, ref: MediaRef) -> str:
         token = self.emulator.media_token(ref)

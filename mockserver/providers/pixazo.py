@@ -92,7 +92,7 @@ async def submit(call: Call) -> Response:
     body = {
         "request_id": job.id,
         "status": call.word(job, 0),
-        "polling_url": call.link("status", request_id=job.id),
+        "polling_url": call.link("status", job.id),
     }
     return json_response(body, 202)
 

@@ -65,8 +65,8 @@ def _metrics(call: Call, job: Job) -> dict[str, Any]:
 
 def _links(call: Call, job: Job) -> dict[str, str]:
     return {
-        "status_url": call.link("v2.status", request_id=job.id),
-        "response_url": call.link("v2.result", request_id=job.id),
+        "status_url": call.link("v2.status", job.id),
+        "response_url": call.link("v2.result", job.id),
     }
 
 
@@ -117,7 +117,7 @@ async def submit(call: Call) -> Response:
     body = {
         "request_id": job.id,
         "status": call.word(job, 0),
-        "poll_url": call.link("v1.poll", request_id=job.id),
+        "poll_url": call.link("v1.poll", job.id),
         **_links(call, job),
     }
     return json_response(body)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from contracts import CONTRACTS
+from contracts import CONTRACTS, path_parts
 
 
 @pytest.mark.parametrize("provider", sorted(CONTRACTS))
@@ -31,3 +31,15 @@ def test_a_missing_value_or_unknown_operation_is_a_key_error() -> None:
         segmind.fill_path("v2.status", {"job_id": "r"})
     with pytest.raises(KeyError, match=r"v9\.nothing"):
         segmind.fill_path("v9.nothing", {})
+
+
+def test_a_job_path_fills_the_one_parameter_and_refuses_other_operations() -> None:
+    for contract in CONTRACTS.values():
+        for operation in contract.operations:
+            names = path_parts(operation.path)[1::2]
+            if len(names) == 1:
+                wanted = contract.fill_path(operation.id, {names[0]: "job-7"})
+                assert contract.job_path(operation.id, "job-7") == wanted
+            else:
+                with pytest.raises(ValueError, match="path parameters, not one"):
+                    contract.job_path(operation.id, "job-7")
