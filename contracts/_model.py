@@ -375,13 +375,6 @@ class Contract:
     def operation(self, operation_id: str) -> Operation:
         return self._operations_by_id[operation_id]
 
-    def fill_path(self, operation_id: str, values: Mapping[str, str]) -> str:
-        """The operation's path with each `{name}` in it replaced by `values[name]`."""
-        parts = self._path_parts[operation_id]
-        if len(parts) == 3:  # one parameter, as every link a response carries has
-            return parts[0] + values[parts[1]] + parts[2]
-        return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
-
     def job_path(self, operation_id: str, job_id: str) -> str:
         """The path of an operation on one job: `job_id` in its one path parameter (what
         every link a response carries is)."""

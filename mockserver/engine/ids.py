@@ -118,11 +118,8 @@ class JobDraws:
             self._words = self._digest()
         return self._words.pop()
 
-    def random(self) -> float:
-        """A float in [0, 1), 53 random bits as `random.random()` has."""
-        return (self._word() >> 11) * _UNIT
-
     def uniform(self, low: float, high: float) -> float:
+        """A float in [low, high), from 53 random bits as `random.uniform` has."""
         word = self._words.pop() if self._words else self._word()  # one call, not two
         return low + (high - low) * ((word >> 11) * _UNIT)
 

@@ -23,7 +23,7 @@ def test_a_name_gives_the_same_draws_and_another_name_others() -> None:
 
 def test_draws_stay_in_their_ranges() -> None:
     draws = JobDraws("ranges")
-    floats = [draws.random() for _ in range(2000)]
+    floats = [draws.uniform(0.0, 1.0) for _ in range(2000)]
     assert all(0.0 <= f < 1.0 for f in floats)
     assert min(floats) < 0.01
     assert max(floats) > 0.99
