@@ -9,7 +9,7 @@ scenario it plays. A provider module composes these and renders its answers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from mockserver.engine import (
     Job,
     JobOrder,
     JournalEntry,
+    MediaRequest,
     Refusal,
     format_amount,
 )
@@ -248,16 +249,36 @@ class Call(Incoming):
 
     # -- jobs -------------------------------------------------------------------
 
-    def open_job(self, *, account: Account, model: Model, **details: Any) -> Job:
-        """Accept a job for this call: provider, operation, model and X-Mock-Profile."""
-        details.setdefault("price_per_image", model.price_per_image)
+    def open_job(
+        self,
+        *,
+        account: Account,
+        model: Model,
+        params: Mapping[str, Any],
+        media: MediaRequest,
+        choice: Choice,
+        price_per_image: Decimal | None = None,
+        failure: str | None = None,
+        sync: bool = False,
+        inline: bool = False,
+        pollable: bool = True,
+    ) -> Job:
+        """Accept a job for this call (see `JobOrder`): provider, operation, model (its
+        price unless given) and X-Mock-Profile."""
         order = JobOrder(
             provider=self.provider,
             operation=self.operation.id,
             model=model.id,
             account=account,
+            params=params,
+            media=media,
+            price_per_image=model.price_per_image if price_per_image is None else price_per_image,
+            choice=choice,
+            failure=failure,
             profile=self.header("x-mock-profile") or None,
-            **details,
+            sync=sync,
+            inline=inline,
+            pollable=pollable,
         )
         job = self.emulator.open_job(order)
         self.entry.job_id = job.id

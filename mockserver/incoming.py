@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -20,6 +21,24 @@ from mockserver.bodies import check_unicode, form_value, parse_json, read_body, 
 from mockserver.engine import Emulator, JournalEntry, Refusal
 from mockserver.engine.journal import bounded
 from mockserver.view import View
+
+# The names the emulator reads on most requests (as the contracts spell them), as they
+# come over ASGI (lower-case bytes): encoded once, not on every look-up.
+_WIRE_NAMES = MappingProxyType(
+    {
+        name: name.lower().encode("latin-1")
+        for name in (
+            "Authorization",
+            "authorization",
+            "content-length",
+            "content-type",
+            "Ocp-Apim-Subscription-Key",
+            "x-api-key",
+            "x-mock-profile",
+            "x-mock-scenario",
+        )
+    }
+)
 
 
 class Incoming(View):
@@ -53,10 +72,10 @@ class Incoming(View):
 
     def header(self, name: str) -> str | None:
         """A request header, whatever the case of its name (the first one sent wins)."""
-        wanted = name.lower().encode("latin-1")
+        wanted = _WIRE_NAMES.get(name) or name.lower().encode("latin-1")
         for raw_name, raw_value in self.scope["headers"]:  # ASGI: lower-case names
             if raw_name == wanted:
-                return str(raw_value.decode("latin-1"))
+                return raw_value.decode("latin-1")  # type: ignore[no-any-return]
         return None
 
     async def body(self, params: Sequence[Param] = ()) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from contracts import TIMING_SCENARIOS, Contract
+from contracts import Contract
 from contracts.record import record
 from mockserver.engine.json_text import json_bytes
-from mockserver.engine.lifecycle import Draws, Timeline, plan
+from mockserver.engine.lifecycle import Timeline
 from mockserver.engine.webhooks import Delivery
 
 OutcomeKind = Literal["succeeded", "failed", "errored"]
@@ -278,35 +278,6 @@ class Job:
             },
             "params": self.params,
         }
-
-
-def plan_job(
-    contract: Contract,
-    media: MediaRequest,
-    scenario: str,
-    profile: str,
-    *,
-    rng: Draws,
-    durations: Mapping[str, tuple[float, ...]],
-    retention: tuple[float, float],
-    now: float,
-) -> dict[str, Any]:
-    """How a new job will go: its timeline, look, seed and retention, drawn from `rng`."""
-    timing = scenario if scenario in TIMING_SCENARIOS else None
-    phases = len(contract.lifecycle.phases)
-    record_seconds, media_seconds = retention
-    expired = timing == "expired"
-    return {
-        "unready_reads": UNREADY_READS if timing == "record-not-ready" else 0,
-        "profile": profile,
-        "timeline": plan(profile, phases, durations, rng, timing=timing),
-        "media": MediaPlan(
-            media.width, media.height, media.format, media.count, rng.randrange(256)
-        ),
-        "seed": rng.randrange(1, 2**31),
-        "expires_at": now if expired else now + record_seconds,
-        "media_expires_at": now if expired else now + media_seconds,
-    }
 
 
 class JobStore:

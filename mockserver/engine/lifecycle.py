@@ -98,26 +98,39 @@ def plan(
     timing: str | None = None,
 ) -> Timeline:
     """The timeline for a new job under `profile`, bent by a timing scenario."""
+    if timing is not None:
+        return _bent(profile, phases, durations, rng, timing)
+    if profile == "stuck":
+        return Timeline(phases, _ends(durations["fast"], rng, 1.0), False, 1, False)
+    if profile == "instant":
+        return _instant(phases)
+    if profile == "polls":
+        return Timeline(phases, (), True)
+    if profile not in durations:  # the names of the known ones
+        check_profile(profile)
+    return Timeline(phases, _ends(durations[profile], rng, 1.0))
+
+
+def _bent(
+    profile: str, phases: int, durations: Mapping[str, tuple[float, ...]], rng: Draws, timing: str
+) -> Timeline:
     check_profile(profile)
-    if timing == "stuck":
-        profile = "polls" if profile == "polls" else "stuck"
     if timing == "slow":
         if profile == "polls":
             return Timeline(phases, by_reads=True, reads_per_phase=int(SLOW_FACTOR))
         return Timeline(phases, ends=_ends(durations["realistic"], rng, SLOW_FACTOR))
+    if timing == "stuck":
+        profile = "polls" if profile == "polls" else "stuck"
     if profile == "polls":
         return Timeline(phases, by_reads=True, finishes=timing != "stuck")
-    if profile == "instant":
-        return _instant(phases)
-    if profile == "stuck":
-        return Timeline(phases, ends=_ends(durations["fast"], rng, 1.0), finishes=False)
-    return Timeline(phases, ends=_ends(durations[profile], rng, 1.0))
+    return plan(profile, phases, durations, rng)
 
 
 def _ends(seconds: tuple[float, ...], rng: Draws, stretch: float) -> tuple[float, ...]:
     total = 0.0
     ends = []
+    uniform = rng.uniform
     for base in seconds:
-        total += base * stretch * (1 + rng.uniform(-_JITTER, _JITTER))
+        total += base * stretch * (1 + uniform(-_JITTER, _JITTER))
         ends.append(round(total, 3))
     return tuple(ends)

@@ -11,12 +11,20 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from contracts import Contract
+from contracts import TIMING_SCENARIOS, Contract
 from contracts.record import record
 from mockserver.engine.accounts import Account
 from mockserver.engine.errors import MockUsageError
-from mockserver.engine.jobs import Job, MediaRequest, Outcome, plan_job, request_text
-from mockserver.engine.lifecycle import Draws, check_profile
+from mockserver.engine.jobs import (
+    NOTHING,
+    UNREADY_READS,
+    Job,
+    MediaPlan,
+    MediaRequest,
+    Outcome,
+    request_text,
+)
+from mockserver.engine.lifecycle import Draws, check_profile, plan
 from mockserver.engine.scenarios import Choice
 from mockserver.engine.settings import Settings, effective_durations, effective_retention
 
@@ -90,43 +98,50 @@ class Planner:
         now: float,
     ) -> Job:
         """The record of an accepted job, its life planned under `profile` (checked: the
-        order's own, else the emulator's), drawn from the job's own `rng`."""
+        order's own, else the emulator's): its timeline, look and seed drawn from the
+        job's own `rng` in that order, its retention from the contract or settings."""
         choice = order.choice
+        scenario = choice.scenario
+        timing = scenario if scenario in TIMING_SCENARIOS else None
+        if order.sync and profile == "polls":  # a call that waits cannot be polled along
+            profile = "instant"
+        provider = contract.provider
+        phases = len(contract.lifecycle.phases)
+        timeline = plan(profile, phases, self._durations[provider], rng, timing=timing)
+        media = order.media
+        look = (media.width, media.height, media.format, media.count, rng.randrange(256))
+        record_seconds, media_seconds = self._retention[provider]
+        expired = timing == "expired"
         return Job(
             id=job_id,
-            provider=contract.provider,
+            provider=provider,
             operation=order.operation,
             model=order.model,
             account=order.account.key,
             request=request_text(order.params),
             created_at=now,
-            outcome=Outcome.of(contract, choice.scenario, order.failure),
+            timeline=timeline,
+            outcome=Outcome.of(contract, scenario, order.failure),
+            media=self._look(look),
+            expires_at=now if expired else now + record_seconds,
+            media_expires_at=now if expired else now + media_seconds,
             cost=cost,
-            scenario=choice.scenario,
+            profile=profile,
+            scenario=scenario,
             scenario_source=choice.source,
+            seed=rng.randrange(1, 2**31),
             inline=order.inline,
             pollable=order.pollable,
-            **self._life(contract, order, profile, rng, now),
+            fee=NOTHING,
+            unready_reads=UNREADY_READS if timing == "record-not-ready" else 0,
         )
 
-    def _life(
-        self, contract: Contract, order: JobOrder, profile: str, rng: Draws, now: float
-    ) -> dict[str, Any]:
-        if order.sync and profile == "polls":  # a call that waits cannot be polled along
-            profile = "instant"
-        provider = contract.provider
-        planned = plan_job(
-            contract,
-            order.media,
-            order.choice.scenario,
-            profile,
-            rng=rng,
-            durations=self._durations[provider],
-            retention=self._retention[provider],
-            now=now,
-        )
-        planned["media"] = self._share(planned["media"], planned["media"])
-        return planned
+    def _look(self, key: tuple[int, int, str, int, int]) -> MediaPlan:
+        """The one MediaPlan for these (width, height, format, count, variant)."""
+        found: MediaPlan | None = self._shared.get(key)
+        if found is None:
+            found = self._share(key, MediaPlan(*key))
+        return found
 
     def _share(self, key: Any, value: _T) -> _T:
         """One object for equal immutable values (bounded: a table grown too big starts
