@@ -9,6 +9,7 @@ concurrent jobs can never spend more than the balance and no job is charged twic
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import field
@@ -207,6 +208,9 @@ class MemoryBilling:
             if job_id in self._open:
                 found.append(job_id)
         return found
+
+    def next_due(self) -> float:
+        return self._ends[0][0] if self._ends else math.inf
 
     def active(self, provider: str, key: str) -> int:
         return self._active[(provider, key)]

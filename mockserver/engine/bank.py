@@ -96,11 +96,15 @@ class Bank:
         if not result.placed:
             raise self.no_credits(result.account, cost)
 
-    def opened(self, job: Job) -> None:
-        """The job is stored: a clock-driven one is due to be settled when it ends."""
+    def opened(self, job: Job) -> float | None:
+        """The job is stored: a clock-driven one is due to be settled when it ends
+        (answered; None for a job that ends when it is read)."""
         duration = job.timeline.duration
-        if duration is not None:
-            self.billing.ends(job.id, job.created_at + duration)
+        if duration is None:
+            return None
+        ends = job.created_at + duration
+        self.billing.ends(job.id, ends)
+        return ends
 
     def settle(self, job: Job, terminal: bool) -> bool:
         """Capture or release the job's hold (and take its fee): once. Answers whether

@@ -4,8 +4,8 @@ Opening a job checks the caller's limits and credit, draws its id, holds its pri
 plans its life. A read finds the caller's job and its phase now; once the job has ended
 its charge is settled and its webhook falls due, exactly once whoever sees it first.
 Records past their retention are evicted on the way (any charge still open settled), so
-nothing is scanned to forget a job. The emulator calls each of these as one step under
-its lock.
+nothing is scanned to forget a job; until the earliest end or expiry in the queues comes,
+a sweep returns at once. The emulator calls each of these as one step under its lock.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class JobDesk:
         self._director = director
         self._webhooks = webhooks
         self._shared = shared
-        self._swept_at = float("-inf")
+        # Nothing falls due before this time: a sweep until then would find nothing.
+        self._calm_until = float("-inf")
 
     def open(self, order: JobOrder, profile: str) -> Job:
         """Accept `order` (see `Emulator.open_job`); `profile` unless the order has one."""
@@ -75,7 +76,10 @@ class JobDesk:
             contract, job_id, order, cost=cost, profile=job_profile, rng=rng, now=now
         )
         self._jobs.add(job)
-        bank.opened(job)
+        ends = bank.opened(job)
+        if not self._shared:  # a shared store is swept on its own schedule
+            due = job.expires_at if ends is None else min(ends, job.expires_at)
+            self._calm_until = min(self._calm_until, due)
         if per_hour is not None:  # only a limit needs the times, and only its last `per_hour`
             bank.billing.note_created(job.id, provider, account.key, now, per_hour)
         return job
@@ -118,14 +122,16 @@ class JobDesk:
 
     def sweep(self, now: float) -> None:
         """Settle the charges due by `now` and evict the records past retention."""
+        if now < self._calm_until:
+            return
+        bank, jobs = self._bank, self._jobs
+        bank.settle_due(now, jobs.held)
+        for job in jobs.sweep(now):
+            if not job.settled:
+                bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
         if self._shared:
             # Two round trips to the shared store: at most every SHARED_SWEEP seconds
             # (reads settle their own job, and records past retention read as gone).
-            if now - self._swept_at < SHARED_SWEEP:
-                return
-            self._swept_at = now
-        bank = self._bank
-        bank.settle_due(now, self._jobs.held)
-        for job in self._jobs.sweep(now):
-            if not job.settled:
-                bank.settle(job, job.is_terminal(job.observe(job.expires_at)))
+            self._calm_until = now + SHARED_SWEEP
+        else:  # one process: only its own queues say when something falls due
+            self._calm_until = min(bank.billing.next_due(), jobs.next_expiry())

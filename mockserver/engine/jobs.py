@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -335,6 +336,9 @@ class JobStore:
             if job is not None:
                 gone.append(job)
         return gone
+
+    def next_expiry(self) -> float:
+        return self._expiry[0][0] if self._expiry else math.inf
 
     def clear(self) -> None:
         self._jobs.clear()

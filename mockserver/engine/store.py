@@ -88,6 +88,11 @@ class Billing(Protocol):
         """The open jobs due to end by `now`, each handed out once (the caller settles)."""
         ...
 
+    def next_due(self) -> float:
+        """No open job falls due before this time (inf: none will; -inf: the store
+        cannot tell without a round trip)."""
+        ...
+
     def active(self, provider: str, key: str) -> int:
         """The account's jobs not settled yet."""
         ...
@@ -142,6 +147,11 @@ class Jobs(Protocol):
 
     def sweep(self, now: float) -> list[Job]:
         """Remove and return the jobs past their retention at `now`, each to one caller."""
+        ...
+
+    def next_expiry(self) -> float:
+        """No record passes its retention before this time (inf: none is held; -inf:
+        the store cannot tell without a round trip)."""
         ...
 
     def clear(self) -> None: ...

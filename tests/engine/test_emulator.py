@@ -149,6 +149,28 @@ def test_moving_the_clock_evicts_without_any_request(emu: Emulator) -> None:
     assert not any(emu.resolve_media(*token) for token in tokens)
 
 
+def test_a_sweep_wakes_for_whatever_falls_due_first(emu: Emulator) -> None:
+    """Sweeps are skipped until the earliest end or expiry: a job opened later that
+    falls due sooner (here, one whose record expires at once) moves that time up."""
+    kept = _open(emu)
+    gone = _open(emu, scenario="expired")
+    account = emu.authenticate("segmind", "k")
+    assert emu.find_job("segmind", kept.id, account) is kept  # type: ignore[attr-defined]
+    assert len(emu.jobs) == 1  # the expired one was swept on the way, not at the hour
+    assert emu.find_job("segmind", gone.id, account) is None  # type: ignore[attr-defined]
+
+
+def test_a_job_that_ends_is_settled_by_the_next_sweep_not_at_its_expiry(emu: Emulator) -> None:
+    """A clock-driven job's charge is taken when it ends (the `fast` profile: within
+    seconds), though its record is held for an hour: sweeps must not sleep until then."""
+    _open(emu)  # nothing reads it
+    account = emu.authenticate("segmind", "k")
+    emu.advance(30)
+    assert len(emu.jobs) == 1
+    assert account.balance == Decimal("9999.96")  # captured by the sweep, unread
+    assert account.held == 0
+
+
 def test_media_urls_from_before_a_reset_are_gone(emu: Emulator) -> None:
     token = _token(emu, _open(emu))
     assert emu.resolve_media(*token)

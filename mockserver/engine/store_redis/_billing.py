@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
@@ -178,6 +179,9 @@ class RedisBilling:
 
     def due(self, now: float) -> list[str]:
         return [job_id.decode() for job_id in self._due(keys=[self._ends], args=[repr(now)])]
+
+    def next_due(self) -> float:
+        return -math.inf  # shared: another process may open a job at any time
 
     def active(self, provider: str, key: str) -> int:
         return int(self._redis.hget(self._active, f"{provider}{SEP}{key}") or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,9 @@ class RedisJobs:
 
     def settled(self, job: Job) -> None:
         self._redis.hset(self._prefix + job.id, mapping={"settled": 1, "fee": str(job.fee)})
+
+    def next_expiry(self) -> float:
+        return -math.inf  # shared: another process may store a job at any time
 
     def sweep(self, now: float) -> list[Job]:
         expired = [i.decode() for i in self._expired(keys=[self._expiry], args=[repr(now)])]
