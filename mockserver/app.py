@@ -35,6 +35,9 @@ DRAIN_SECONDS = 0.5
 SWEEP_SECONDS = 30.0
 # Characters of a request's path and query the journal keeps.
 _PATH_KEPT = 2048
+# Host headers whose provider (or none) is remembered at most.
+_HOSTS_KEPT = 256
+_UNSEEN: Any = object()
 
 ADMIN_PREFIX = "__mock"
 
@@ -74,6 +77,8 @@ class MockApp:
         self.admin = admin or AdminPolicy(token=emulator.settings.admin_token)
         self.surfaces: dict[str, Surface] = {p: SURFACES[p] for p in emulator.contracts}
         self._by_host = {h: s for s in self.surfaces.values() for h in s.contract.hosts}
+        # The same, by Host header as sent: a client sends the same few on every request.
+        self._by_host_sent: dict[str, Surface | None] = {}
         self._by_prefix = {s.contract.prefix.strip("/"): s for s in self.surfaces.values()}
         # Built on the first admin request: most in-process tests never make one.
         self._admin: ASGIApp | None = None
@@ -146,7 +151,12 @@ class MockApp:
                 self._admin = build_admin(self)
             await self._admin(scope, receive, send)
             return
-        surface = self._by_host.get(_hostname(host))
+        known = self._by_host_sent
+        surface = known.get(host, _UNSEEN)
+        if surface is _UNSEEN:  # a Host header not seen yet
+            if len(known) >= _HOSTS_KEPT:  # bounded, whatever Host headers come
+                known.clear()
+            surface = known[host] = self._by_host.get(_hostname(host))
         if surface is None:
             surface = self._by_prefix.get(head)
             if surface is None:

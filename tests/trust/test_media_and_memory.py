@@ -228,3 +228,22 @@ def test_urls_longer_than_8_kib_are_refused_by_name(client: TestClient) -> None:
     )
     assert pixazo.status_code == 400
     assert "X-Webhook-URL is 9019 characters long" in pixazo.json()["message"]
+
+
+def test_host_headers_route_alike_however_many_come() -> None:
+    """Which provider a Host header names is remembered, within bounds: hundreds of
+    distinct headers each route as their name says, and the table stays small."""
+    app = create_app(emulator())
+    client = TestClient(app)
+    for index in range(140):  # 280 distinct headers: more than are remembered
+        port = 1000 + index
+        provider = client.post(
+            "/v2/grok-imagine-image",
+            json={"prompt": "p"},
+            headers={**KEY, "Host": f"API.Segmind.com:{port}"},
+        )
+        assert provider.status_code == 200, provider.text
+        elsewhere = client.get("/v2/grok-imagine-image", headers={"Host": f"h{index}.test"})
+        assert elsewhere.status_code == 404
+        assert "surfaces" in elsewhere.json()
+    assert len(app._by_host_sent) <= 256
