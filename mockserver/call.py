@@ -80,14 +80,15 @@ class Call(Incoming):
     """A request to one provider operation, with what every handler needs."""
 
     __slots__ = (
-        "_claimed",
         "_scenario_header",
         "account",
+        "claimed",
         "fault",
         "key",
         "model_name",
         "operation",
         "params",
+        "provider",
         "unknown",
         "warnings",
     )
@@ -104,6 +105,7 @@ class Call(Incoming):
         params: dict[str, str],
     ) -> None:
         super().__init__(scope, receive, emulator, contract, entry, base_url)
+        self.provider = contract.provider
         self.operation = operation
         self.params = params
         self.account: Account | None = None
@@ -116,13 +118,9 @@ class Call(Incoming):
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
         # The rule use this request claimed when it chose, given back if it never plays.
-        self._claimed: Choice | None = None
+        self.claimed: Choice | None = None
         # X-Mock-Scenario once read ("" when not sent): a submit asks twice.
         self._scenario_header: str | None = None
-
-    @property
-    def provider(self) -> str:
-        return self.contract.provider
 
     # -- who is asking --------------------------------------------------------
 
@@ -357,7 +355,7 @@ class Call(Incoming):
         facts = self.facts(prompt=prompt, model=model)
         choice = self.emulator.choose(facts, header=header)
         if choice.claim is not None:
-            self._claimed = choice
+            self.claimed = choice
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
         if choice.scenario in NETWORK_SCENARIOS:
@@ -378,7 +376,7 @@ class Call(Incoming):
 
     def release_unplayed(self) -> None:
         """The request is over: a rule use it claimed but never played goes back."""
-        claimed = self._claimed
+        claimed = self.claimed
         if claimed is not None and claimed.claim is not None and not claimed.claim.spent:
             self.emulator.release(claimed)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 import pytest
 
@@ -40,6 +41,10 @@ def test_system_clock_offset_moves_it_forward() -> None:
     assert clock.now() - before >= 3600
     clock.reset()
     assert clock.offset == 0
+    assert clock.now() - before < 3600  # back on the wall clock
+    clock.advance(60)
+    assert 60 <= clock.now() - before < 3600
+    assert SystemClock(offset=120).now() - time.time() > 119
 
 
 def test_instant_is_terminal_at_once() -> None:
