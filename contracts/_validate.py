@@ -41,7 +41,7 @@ class Problem:
     kind: ProblemKind = "type"
 
 
-@record(frozen=False)
+@record(frozen=False, slots=True)
 class Checked:
     """The outcome of a check: values with defaults filled in, and what was wrong."""
 
@@ -185,17 +185,22 @@ def _type_ok(param: Param, value: Any) -> bool:
 
 
 def _check_value(param: Param, value: Any, path: str) -> Problem | None:
-    if not _type_ok(param, value):
-        article = "an" if param.type[0] in "aeiou" else "a"
-        return Problem(path, f"'{path}' must be {article} {param.type}, got {describe(value)}")
+    kind = param.type
+    # Strings (most fields) are told apart here: one call, not three, per field.
+    text = kind == "string"
+    if not (isinstance(value, str) if text else _type_ok(param, value)):
+        article = "an" if kind[0] in "aeiou" else "a"
+        return Problem(path, f"'{path}' must be {article} {kind}, got {describe(value)}")
     if param.enum is not None and value not in param.enum:
         allowed = ", ".join(repr(v) for v in param.enum)
         return Problem(path, f"'{path}' must be one of {allowed}; got {describe(value)}", "enum")
-    if param.type in ("integer", "number"):
-        return _check_range(param, value, path)
-    if param.type == "string":
+    if text:
+        if param.min_length is None and param.max_length is None and param.format is None:
+            return None
         return _check_string(param, value, path)
-    if param.type == "array":
+    if kind in ("integer", "number"):
+        return _check_range(param, value, path)
+    if kind == "array":
         return _check_array(param, value, path)
     return None
 

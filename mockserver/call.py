@@ -263,20 +263,20 @@ class Call(Incoming):
     ) -> Job:
         """Accept a job for this call (see `JobOrder`): provider, operation, model (its
         price unless given) and X-Mock-Profile."""
-        order = JobOrder(
-            provider=self.provider,
-            operation=self.operation.id,
-            model=model.id,
-            account=account,
-            params=params,
-            media=media,
-            price_per_image=model.price_per_image if price_per_image is None else price_per_image,
-            choice=choice,
-            failure=failure,
-            profile=self.header("x-mock-profile") or None,
-            sync=sync,
-            inline=inline,
-            pollable=pollable,
+        order = JobOrder(  # positional, in field order: see `Planner.job`
+            self.provider,
+            self.operation.id,
+            model.id,
+            account,
+            params,
+            media,
+            model.price_per_image if price_per_image is None else price_per_image,
+            choice,
+            failure,
+            self.header("x-mock-profile") or None,  # profile
+            sync,
+            inline,
+            pollable,
         )
         job = self.emulator.open_job(order)
         self.entry.job_id = job.id

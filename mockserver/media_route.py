@@ -32,4 +32,4 @@ async def serve_media(call: Call) -> Response:
     data = await image_bytes(call.emulator, call.provider, ref)
     max_age = max(0, int(ref.expires_at - call.emulator.clock.now()))
     cache = [(b"cache-control", b"public, max-age=%d" % max_age)]
-    return Answer(data, content_type=ref.mime_type.encode(), extra=cache)
+    return Answer(data, 200, ref.mime_type.encode(), cache)

@@ -148,10 +148,13 @@ def _fill(name: str, rng: random.Random, model: str, now: float) -> str:
     return f"{rng.getrandbits(int(name[3:]) * 4):0{name[3:]}x}"
 
 
+_V4_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)  # all but the version and variant bits
+_V4_SET = (4 << 76) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
 def _uuid4(bits: int) -> str:
     """`str(uuid.UUID(int=bits, version=4))`, without building the object."""
-    bits = (bits & ~(0xF000 << 64) & ~(0xC000 << 48)) | (4 << 76) | (0x8000 << 48)
-    text = f"{bits:032x}"
+    text = f"{bits & _V4_KEEP | _V4_SET:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 

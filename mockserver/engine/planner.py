@@ -112,28 +112,30 @@ class Planner:
         look = (media.width, media.height, media.format, media.count, rng.randrange(256))
         record_seconds, media_seconds = self._retention[provider]
         expired = timing == "expired"
+        # Positional, in field order: keywords through a class call are packed into a
+        # dict and matched by name, which made this a third of planning a job.
         return Job(
-            id=job_id,
-            provider=provider,
-            operation=order.operation,
-            model=order.model,
-            account=order.account.key,
-            request=request_text(order.params),
-            created_at=now,
-            timeline=timeline,
-            outcome=Outcome.of(contract, scenario, order.failure),
-            media=self._look(look),
-            expires_at=now if expired else now + record_seconds,
-            media_expires_at=now if expired else now + media_seconds,
-            cost=cost,
-            profile=profile,
-            scenario=scenario,
-            scenario_source=choice.source,
-            seed=rng.randrange(1, 2**31),
-            inline=order.inline,
-            pollable=order.pollable,
-            fee=NOTHING,
-            unready_reads=UNREADY_READS if timing == "record-not-ready" else 0,
+            job_id,
+            provider,
+            order.operation,
+            order.model,
+            order.account.key,
+            request_text(order.params),
+            now,  # created_at
+            timeline,
+            Outcome.of(contract, scenario, order.failure),
+            self._look(look),  # media
+            now if expired else now + record_seconds,  # expires_at
+            now if expired else now + media_seconds,  # media_expires_at
+            cost,
+            profile,
+            scenario,
+            choice.source,  # scenario_source
+            rng.randrange(1, 2**31),  # seed
+            order.inline,
+            order.pollable,
+            NOTHING,  # fee
+            UNREADY_READS if timing == "record-not-ready" else 0,  # unready_reads
         )
 
     def _look(self, key: tuple[int, int, str, int, int]) -> MediaPlan:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 
 import pytest
 
-from mockserver.engine.ids import IdSource, JobDraws
+from mockserver.engine.ids import IdSource, JobDraws, _uuid4
 
 
 def _take(draws: JobDraws, count: int) -> list[int]:
@@ -60,3 +61,8 @@ def test_a_jobs_draws_come_from_the_seed_and_its_number_alone() -> None:
     assert _take(IdSource(12).job("{uuid4}", model="m", now=0.0)[1], 10) != _take(
         IdSource(11).job("{uuid4}", model="m", now=0.0)[1], 10
     )
+
+
+@pytest.mark.parametrize("bits", [0, (1 << 128) - 1, 0x0123456789ABCDEF0123456789ABCDEF, 7 << 60])
+def test_job_ids_are_the_uuids_the_uuid_module_makes(bits: int) -> None:
+    assert _uuid4(bits) == str(uuid.UUID(int=bits, version=4))
