@@ -4,7 +4,7 @@ media and journal. Nothing here knows about HTTP."""
 from __future__ import annotations
 
 from mockserver.engine.accounts import Account, Accounts, format_amount
-from mockserver.engine.clock import DEFAULT_EPOCH, Clock, ManualClock, SystemClock
+from mockserver.engine.clock import DEFAULT_EPOCH, Clock, ManualClock, SystemClock, to_millisecond
 from mockserver.engine.emulator import Emulator
 from mockserver.engine.errors import (
     JournalMismatch,
@@ -50,4 +50,5 @@ __all__ = [
     "SystemClock",
     "UnknownScenario",
     "format_amount",
+    "to_millisecond",
 ]

@@ -9,6 +9,7 @@ happens as soon as later arrives.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,13 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None:
         """Let `seconds` pass for a caller that waits (a synchronous generation)."""
         ...
+
+
+def to_millisecond(seconds: float) -> float:
+    """`seconds` to the nearest millisecond (halves up): what `round(seconds, 3)`
+    gives but at an exact half, for a tenth of its cost (it formats the float as text
+    and parses it back), on every submit and every finished job's read."""
+    return math.floor(seconds * 1000 + 0.5) / 1000
 
 
 # A century: further than any retention, nearer than the end of float time.

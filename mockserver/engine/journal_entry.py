@@ -160,6 +160,7 @@ class JournalEntry:
 
     __slots__ = (
         "_body",
+        "_duration_ms",
         "_fingerprint",
         "_headers",
         "_hint",
@@ -167,7 +168,6 @@ class JournalEntry:
         "_raw_body",
         "_raw_headers",
         "at",
-        "duration_ms",
         "error",
         "host",
         "job_id",
@@ -215,7 +215,19 @@ class JournalEntry:
         self._key: str | None = None
         self._hint, self._fingerprint, self.error = key_hint, key_fingerprint, error
         self.warnings = warnings if warnings is not None else []
-        self.duration_ms, self.seq = duration_ms, seq
+        self._duration_ms, self.seq = duration_ms, seq
+
+    @property
+    def duration_ms(self) -> float | None:
+        """How long the request took to be answered, in milliseconds (to the microsecond)."""
+        elapsed = self._duration_ms
+        return None if elapsed is None else round(elapsed, 3)
+
+    @duration_ms.setter
+    def duration_ms(self, elapsed: float | None) -> None:
+        # Kept as measured, rounded when read: `round(x, 3)` formats and parses the
+        # float again, which cost more than the rest of journaling a request.
+        self._duration_ms = elapsed
 
     def keep_headers(self, raw: list[tuple[bytes, bytes]], limit: int) -> None:
         """Journal `raw` (at most `limit` bytes of it, secrets as hints): kept as they

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from contracts.record import record
+from mockserver.engine.clock import to_millisecond
 
 PROFILES: dict[str, str] = {
     "instant": "terminal at once",
@@ -132,5 +133,5 @@ def _ends(seconds: tuple[float, ...], rng: Draws, stretch: float) -> tuple[float
     uniform = rng.uniform
     for base in seconds:
         total += base * stretch * (1 + uniform(-_JITTER, _JITTER))
-        ends.append(round(total, 3))
+        ends.append(to_millisecond(total))
     return tuple(ends)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from contracts import Model, pixel_size
 from contracts.segmind import QUALITY_MODE_PRICE, SEGMIND
 from mockserver.call import Call
-from mockserver.engine import Job, MediaRequest, Refusal, format_amount
+from mockserver.engine import Job, MediaRequest, Refusal, format_amount, to_millisecond
 from mockserver.media_route import image_bytes, serve_media
 from mockserver.responses import json_response
 from mockserver.surface import Surface
@@ -47,9 +47,9 @@ def _timings(call: Call, job: Job) -> dict[str, Any]:
     began = job.phase_began(1) or job.created_at
     ended = job.terminal_at or call.emulator.clock.now()
     return {
-        "inference_time": round(max(0.0, ended - began), 3),
-        "queue_time": round(max(0.0, began - job.created_at), 3),
-        "total_time": round(max(0.0, ended - job.created_at), 3),
+        "inference_time": to_millisecond(max(0.0, ended - began)),
+        "queue_time": to_millisecond(max(0.0, began - job.created_at)),
+        "total_time": to_millisecond(max(0.0, ended - job.created_at)),
     }
 
 

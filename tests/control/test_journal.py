@@ -175,3 +175,16 @@ def test_big_headers_and_bodies_are_bounded_at_once_not_kept_whole() -> None:
     assert entry._raw_body is None
     assert "..." in entry.request_headers
     assert entry.body[TRUNCATED] is True
+
+
+def test_each_entry_says_how_long_its_request_took_in_milliseconds(grok_mock: GrokMock) -> None:
+    _traffic(grok_mock)
+    durations = [json.loads(line)["duration_ms"] for line in grok_mock.journal.jsonl().splitlines()]
+    assert len(durations) == 4
+    for duration in durations:
+        assert isinstance(duration, float)
+        assert 0 <= duration < 60_000
+        assert duration == round(duration, 3)  # to the microsecond, as measured
+    entry = JournalEntry(1.0, "GET", "/x", "h", duration_ms=12.3456789)
+    assert entry.duration_ms == 12.346
+    assert entry.to_dict()["duration_ms"] == 12.346

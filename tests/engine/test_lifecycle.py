@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mockserver.engine.clock import DEFAULT_EPOCH, ManualClock, SystemClock
+from mockserver.engine.clock import DEFAULT_EPOCH, ManualClock, SystemClock, to_millisecond
 from mockserver.engine.lifecycle import SLOW_FACTOR, Timeline, check_profile, plan
 
 DURATIONS = {"fast": (0.4, 0.8), "realistic": (0.6, 9.74)}
@@ -94,3 +94,17 @@ def test_slow_takes_three_times_the_realistic_duration() -> None:
 def test_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="instant, fast, realistic, polls, stuck"):
         check_profile("turbo")
+
+
+@pytest.mark.parametrize(
+    "seconds", [0.0, 0.0004, 0.0005, 1.2344, 1.2346, 9.999, 3599.9996, 86400.1234]
+)
+def test_times_are_kept_to_the_millisecond_as_round_would(seconds: float) -> None:
+    assert to_millisecond(seconds) == round(seconds, 3)
+
+
+def test_every_planned_phase_end_is_a_whole_millisecond() -> None:
+    for seed in range(20):
+        for profile in ("fast", "realistic", "stuck"):
+            for end in _plan(profile, seed=seed).ends:
+                assert end == round(end, 3)
