@@ -90,7 +90,6 @@ class SystemClock(_Moved):
     def __init__(self, offset: float = 0.0) -> None:
         super().__init__()
         self._offset = check_step(offset)
-        self._read_directly()
 
     @property
     def offset(self) -> float:
@@ -99,25 +98,15 @@ class SystemClock(_Moved):
     def now(self) -> float:
         return time.time() + self._offset
 
-    def _read_directly(self) -> None:
-        """Unmoved, the time is the wall clock's: read in C, not through this method,
-        on every request (an instance attribute shadows the method); moved, the method."""
-        if self._offset == 0.0:
-            self.now = time.time  # type: ignore[method-assign]
-        else:
-            self.__dict__.pop("now", None)
-
     def reset(self) -> None:
         with self._lock:
             self._offset = 0.0
-            self._read_directly()
         self._moved()
 
     def advance(self, seconds: float) -> None:
         step = check_step(seconds)
         with self._lock:
             self._offset += step
-            self._read_directly()
         self._moved()
 
     async def sleep(self, seconds: float) -> None:
