@@ -101,6 +101,7 @@ def plan(
     """The timeline for a new job under `profile`, bent by a timing scenario."""
     if timing is not None:
         return _bent(profile, phases, durations, rng, timing)
+    # Positional on every submit (see `Planner.job`): ends, by_reads, reads_per_phase, finishes.
     if profile == "stuck":
         return Timeline(phases, _ends(durations["fast"], rng, 1.0), False, 1, False)
     if profile == "instant":
