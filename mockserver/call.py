@@ -80,9 +80,9 @@ class Call(Incoming):
     """A request to one provider operation, with what every handler needs."""
 
     __slots__ = (
+        "_claimed",
         "_scenario_header",
         "account",
-        "claimed",
         "fault",
         "key",
         "model_name",
@@ -118,7 +118,7 @@ class Call(Incoming):
         # A network fault that strikes once the request is handled (truncated, slow).
         self.fault: str | None = None
         # The rule use this request claimed when it chose, given back if it never plays.
-        self.claimed: Choice | None = None
+        self._claimed: Choice | None = None
         # X-Mock-Scenario once read ("" when not sent): a submit asks twice.
         self._scenario_header: str | None = None
 
@@ -355,7 +355,7 @@ class Call(Incoming):
         facts = self.facts(prompt=prompt, model=model)
         choice = self.emulator.choose(facts, header=header)
         if choice.claim is not None:
-            self.claimed = choice
+            self._claimed = choice
         self.entry.scenario = choice.scenario
         self.entry.scenario_source = choice.source
         if choice.scenario in NETWORK_SCENARIOS:
@@ -376,7 +376,7 @@ class Call(Incoming):
 
     def release_unplayed(self) -> None:
         """The request is over: a rule use it claimed but never played goes back."""
-        claimed = self.claimed
+        claimed = self._claimed
         if claimed is not None and claimed.claim is not None and not claimed.claim.spent:
             self.emulator.release(claimed)
 

@@ -161,9 +161,8 @@ class Surface:
         except Exception as exc:  # every one is answered, in the provider's shape
             response = self._answer(exc, call)
         finally:
-            if call.claimed is not None:  # most requests claim no rule use
-                call.release_unplayed()
-        warnings = call.all_warnings() if call.unknown or call.warnings else None
+            call.release_unplayed()
+        warnings = call.all_warnings()
         if warnings:
             call.entry.warnings = list(warnings)
             response.headers["x-mock-warning"] = _header_text("; ".join(warnings))

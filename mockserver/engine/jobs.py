@@ -307,20 +307,13 @@ class JobStore:
 
     def read(self, job_id: str, now: float, provider: str, account: str) -> Job | None:
         """A client's read: the job with the read counted, or None (see `Jobs.read`)."""
-        job = self._jobs.get(job_id)
-        # get(), belongs_to() and count_read() written out: every status read comes here.
-        if (
-            job is None
-            or now >= job.expires_at
-            or job.provider != provider
-            or job.account != account
-            or not job.pollable
-        ):
+        job = self.get(job_id, now)
+        if job is None or not job.belongs_to(provider, account) or not job.pollable:
             return None
         if job.unready_reads > 0:
             job.unready_reads -= 1
             return None
-        job.reads += 1
+        self.count_read(job)
         return job
 
     def count_read(self, job: Job) -> int:
