@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from contracts import Contract
 from contracts.record import record
-from mockserver.engine.json_text import json_bytes
+from mockserver.engine.json_text import held_json_bytes
 from mockserver.engine.lifecycle import Timeline
 from mockserver.engine.webhooks import Delivery
 
@@ -34,11 +34,11 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 def request_text(params: Mapping[str, Any]) -> bytes:
     """A job's request as kept: compacted, as compact JSON (UTF-8)."""
     try:
-        text = json_bytes(params)
+        text = held_json_bytes(params)
     except TypeError:  # a mapping JSON does not know: compacting makes it a dict
         text = b""
     if not text or len(text) > _KEY_LIMIT:  # shorter, nothing in it can be cut
-        text = json_bytes(compact(params))
+        text = held_json_bytes(compact(params))
     return text
 
 

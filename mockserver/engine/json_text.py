@@ -4,6 +4,10 @@ orjson writes it where it is installed (a wheel on every common CPython platform
 small answer in a tenth of the time. The standard library's C encoder writes the rest,
 built once: `json.dumps` with options, and `JSONEncoder.encode` itself, build a new one
 on every call, a third of the cost of a small body.
+
+What is held beyond the answer (a job's request) is written by `held_json_bytes`: orjson
+writes into a buffer of at least 4 KiB (up to eight times the text for long strings), and
+the bytes it answers keep all of it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ def json_bytes(value: Any) -> bytes:
         return _UTF8(value).encode()
     except UnicodeEncodeError:
         return _ASCII(value).encode()
+
+
+def held_json_bytes(value: Any) -> bytes:
+    """`json_bytes(value)` in bytes of their own size, for what is kept: a job's 60
+    bytes of request held in orjson's 4 KiB buffer made every job held 4.9 KB."""
+    data = json_bytes(value)
+    # A copy: the text is UTF-8 (see above), and slicing the whole gives the same object.
+    return data.decode().encode() if _fast_json is not None else data
 
 
 def _compact(*, ensure_ascii: bool) -> Callable[[Any], str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +155,47 @@ def test_journal_entries_keep_a_bounded_body_and_header_set(clock: ManualClock) 
     assert len(json.dumps(entry.request_headers)) < 8 * 1024 + 600
     assert entry.request_headers["x-big"].endswith("...(+98976 chars)")
     assert "more header(s) not kept" in entry.request_headers["..."]
+
+
+def test_a_job_held_costs_under_a_kilobyte() -> None:
+    """Every job is held for its provider's retention: what a submit leaves behind (its
+    record, id, hold and expiry), measured over the whole app, stays under 1 KB."""
+    app = create_app(Emulator(clock=ManualClock(), profile="stuck", seed=3, journal_size=8))
+    body = json.dumps({"prompt": "a lighthouse", "resolution": "1k"}).encode()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": SEGMIND,
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"x-api-key", b"k"),
+            (b"content-type", b"application/json"),
+        ],
+    }
+    statuses = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def submit(count: int) -> None:
+        for _ in range(count):
+            await app(dict(scope), receive, send)
+
+    asyncio.run(submit(100))  # caches and the journal's ring filled
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        asyncio.run(submit(500))
+        per_job = (tracemalloc.get_traced_memory()[0] - before) / 500
+    finally:
+        tracemalloc.stop()
+    assert statuses == [200] * 600
+    assert per_job < 1024, per_job
 
 
 @pytest.fixture
