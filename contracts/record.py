@@ -102,8 +102,11 @@ def _build(cls: _T, *, frozen: bool, slots: bool, eq: bool) -> _T:
         namespace["__setattr__"], namespace["__delattr__"] = _frozen_set, _frozen_del
     if slots:
         return _with_slots(cls, namespace, tuple(n for n in specs if n in own), frozen)
-    for name in own:  # a default lives in __init__; a Field left on the class would mislead
-        if isinstance(cls.__dict__.get(name), Field):
+    # A default lives in __init__. Left on the class, a Field would mislead, and any value
+    # of a Python class (a sentinel) would keep Python 3.11 from specializing reads of
+    # that attribute on every instance: four times slower.
+    for name in own:
+        if name in specs and name in cls.__dict__:
             delattr(cls, name)
     for key, value in namespace.items():
         setattr(cls, key, value)

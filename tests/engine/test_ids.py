@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter
 
@@ -66,3 +67,12 @@ def test_a_jobs_draws_come_from_the_seed_and_its_number_alone() -> None:
 @pytest.mark.parametrize("bits", [0, (1 << 128) - 1, 0x0123456789ABCDEF0123456789ABCDEF, 7 << 60])
 def test_job_ids_are_the_uuids_the_uuid_module_makes(bits: int) -> None:
     assert _uuid4(bits) == str(uuid.UUID(int=bits, version=4))
+
+
+def test_a_template_is_filled_in_order_from_the_stream() -> None:
+    made = IdSource(3).make("task-{model}-{hex8}-{uuid4}", model="m1", now=0.0)
+    stream = random.Random("grok-imagine-mock/ids/3")
+    hex8 = f"{stream.getrandbits(32):08x}"
+    assert made == f"task-m1-{hex8}-{_uuid4(stream.getrandbits(128))}"
+    alone = IdSource(3).hex(6)  # one placeholder and no text
+    assert alone == f"{random.Random('grok-imagine-mock/ids/3').getrandbits(24):06x}"
