@@ -1,10 +1,12 @@
 """Reads at scale: prints figures, asserts nothing.
 
-    python bench/bench_scale.py [--sizes 1000 10000 100000] [--rules 1 1000 10000] [--seconds 4]
+    python bench/bench_scale.py [--sizes 1000 10000 100000] [--rules 1 1000 10000]
+                                [--seconds 2] [--rounds 3]
 
-For each size N, a fresh `python -m mockserver serve` process (pinned to one core) is filled
-with N Segmind jobs (a quarter each QUEUED, PROCESSING, COMPLETED and FAILED, all held: the
-record lives an hour), then loaded by wrk (or the built-in generator) from the other core:
+For each size N, a `python -m mockserver serve` process (pinned to one core) is filled with N
+Segmind jobs (a quarter each QUEUED, PROCESSING, COMPLETED and FAILED, all held: the record
+lives an hour). With every size's server up at once, each is loaded in turn by wrk (or the
+built-in generator) from the other core, in interleaved rounds (the best of each counts):
 
 - a status poll of one job in each of the four states, and a submit;
 - the server's RSS once filled, and what each job held costs beyond the first size's.
@@ -15,7 +17,7 @@ the ratio says what holding more jobs costs a read.
 Then, for each count R of scenario rules queued (each for another key, as a suite that
 queues rules per test leaves them), a PROCESSING job's status poll and a submit, against
 the first count's: what holding rules costs a request that none of them matches (a server
-per count, all up at once and measured in interleaved rounds, best of two).
+per count, all up at once and measured in interleaved rounds in the same way).
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ def one_of_each(origin: str) -> dict[str, str]:
     return urls
 
 
-def measure(count: int, seconds: int, connections: int, config: Path) -> dict[str, float]:
+def scale_server(count: int, config: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, float]]:
+    """A server filled with `count` jobs; answers it, its origin and the fill's figures."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     server = spawn(
@@ -89,17 +92,44 @@ def measure(count: int, seconds: int, connections: int, config: Path) -> dict[st
         figures = {"fill s": fill(port, count)}
         time.sleep(0.5)
         figures["rss MB"] = rss_mb(server.pid)
-        for status, url in one_of_each(origin).items():
-            # Segmind answers a FAILED job's status with 422.
-            figures[f"{status} poll/s"] = throughput(
-                url, seconds, connections, HEADERS, errors=status == "FAILED"
-            )
-        body = json.dumps({"prompt": "a lighthouse"}).encode()
-        figures["submit/s"] = throughput(origin + SEGMIND, seconds, connections, HEADERS, body)
-        return figures
-    finally:
+    except BaseException:
         server.terminate()
-        server.wait()
+        raise
+    return server, origin, figures
+
+
+def measure_sizes(
+    sizes: list[int], seconds: int, connections: int, rounds: int, config: Path
+) -> dict[int, dict[str, float]]:
+    """Every size's server up at once, measured in interleaved rounds (best of each), so
+    machine noise falls on all of them alike."""
+    servers: dict[int, tuple[subprocess.Popen[bytes], str, dict[str, float]]] = {}
+    try:
+        for size in sizes:
+            servers[size] = scale_server(size, config)
+        urls = {size: one_of_each(origin) for size, (_, origin, _) in servers.items()}
+        body = json.dumps({"prompt": "a lighthouse"}).encode()
+
+        def best(figures: dict[str, float], name: str, rate: float) -> None:
+            figures[name] = max(figures.get(name, 0.0), rate)
+
+        for _ in range(rounds):
+            for size, (_, _, figures) in servers.items():
+                for status, url in urls[size].items():
+                    # Segmind answers a FAILED job's status with 422.
+                    failed = status == "FAILED"
+                    rate = throughput(url, seconds, connections, HEADERS, errors=failed)
+                    best(figures, f"{status} poll/s", rate)
+        # Submits last: each round adds thousands of jobs to every size.
+        for _ in range(rounds):
+            for _, origin, figures in servers.values():
+                rate = throughput(origin + SEGMIND, seconds, connections, HEADERS, body)
+                best(figures, "submit/s", rate)
+        return {size: figures for size, (_, _, figures) in servers.items()}
+    finally:
+        for server, _, _ in servers.values():
+            server.terminate()
+            server.wait()
 
 
 def rules_server(count: int) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -126,7 +156,9 @@ def rules_server(count: int) -> tuple[subprocess.Popen[bytes], str, str]:
     return server, job["status_url"], origin + SEGMIND
 
 
-def measure_rules(counts: list[int], seconds: int, connections: int) -> dict[int, dict[str, float]]:
+def measure_rules(
+    counts: list[int], seconds: int, connections: int, rounds: int
+) -> dict[int, dict[str, float]]:
     """Every count's server up at once, measured in interleaved rounds (best of each), so
     machine noise falls on all of them alike."""
     servers = {count: rules_server(count) for count in counts}
@@ -134,7 +166,7 @@ def measure_rules(counts: list[int], seconds: int, connections: int) -> dict[int
     submit_headers = {**HEADERS, "X-Mock-Profile": "stuck"}
     figures = {count: {"poll/s": 0.0, "submit/s": 0.0} for count in counts}
     try:
-        for _ in range(2):
+        for _ in range(rounds):
             for count, (_, poll, submit) in servers.items():
                 best = figures[count]
                 best["poll/s"] = max(
@@ -153,15 +185,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
     parser.add_argument("--rules", type=int, nargs="*", default=[1, 1000, 10_000])
-    parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=2, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per case")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as config:
         config.write(CONFIG)
-    results: dict[int, dict[str, float]] = {}
+    try:
+        results = measure_sizes(
+            args.sizes, args.seconds, args.connections, args.rounds, Path(config.name)
+        )
+    finally:
+        Path(config.name).unlink()
     for size in args.sizes:
-        results[size] = measure(size, args.seconds, args.connections, Path(config.name))
         base = results[args.sizes[0]]
         ratios = {k: round(v / base[k], 2) for k, v in results[size].items() if k.endswith("/s")}
         if size != args.sizes[0]:
@@ -169,8 +206,9 @@ def main() -> None:
             ratios["bytes per job beyond the first size"] = round(held / (size - args.sizes[0]))
         shown = {k: round(v, 1) for k, v in results[size].items()}
         print(size, "jobs", json.dumps(shown), "vs first size", json.dumps(ratios), flush=True)
-    Path(config.name).unlink()
-    by_rules = measure_rules(args.rules, args.seconds, args.connections) if args.rules else {}
+    by_rules = (
+        measure_rules(args.rules, args.seconds, args.connections, args.rounds) if args.rules else {}
+    )
     for count in args.rules:
         base = by_rules[args.rules[0]]
         ratios = {k: round(v / base[k], 2) for k, v in by_rules[count].items()}
