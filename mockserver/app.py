@@ -187,7 +187,7 @@ class MockApp:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                entry.duration_ms = (time.perf_counter() - started) * 1000
+                entry.note_duration((time.perf_counter() - started) * 1000)
                 self.emulator.journal.record(entry)
 
         extensions = scope.setdefault("extensions", {})

@@ -104,7 +104,13 @@ class Call(Incoming):
         base_url: str,
         params: dict[str, str],
     ) -> None:
-        super().__init__(scope, receive, emulator, contract, entry, base_url)
+        # Every field of the view and the incoming request set here, not through two
+        # `super().__init__` calls: one Call is made per request, and the two cost more
+        # than the fields (`tests/test_quality.py` checks that none is left unset).
+        self.emulator, self.contract, self.base_url = emulator, contract, base_url
+        self.scope, self._receive, self.entry = scope, receive, entry
+        self._request = None
+        self._body_read = False
         self.provider = contract.provider
         self.operation = operation
         self.params = params
@@ -128,27 +134,25 @@ class Call(Incoming):
         """The caller's account, from the key where the contract puts it."""
         auth = self.contract.auth
         given = self.header(auth.header)
+        key, refusal = given, None
         if not given:
-            foreign = next((self.header(h) for h in auth.foreign if self.header(h)), None)
-            if foreign:  # a key in the wrong place is a wrong key, not a missing one
-                self._note_key(foreign)
-                raise Refusal("unauthorized")
-            self._note_key(None)
-            raise Refusal("missing-key")
-        key = given.strip()
-        if auth.scheme:
+            # A key in the wrong place is a wrong key, not a missing one.
+            key = next((self.header(h) for h in auth.foreign if self.header(h)), None)
+            refusal = "unauthorized" if key else "missing-key"
+        elif not auth.scheme:
+            key = given.strip()
+        else:
             scheme, _, token = given.partition(" ")
             if scheme.lower() != auth.scheme.lower() or not token.strip():
-                self._note_key(given)
-                raise Refusal("unauthorized")
-            key = token.strip()
-        self._note_key(key)
+                refusal = "unauthorized"
+            else:
+                key = token.strip()
+        self.key = key  # journaled whether it is refused or not
+        self.entry.note_key(key)
+        if refusal is not None:
+            raise Refusal(refusal)
         self.account = self.emulator.authenticate(self.provider, key)
         return self.account
-
-    def _note_key(self, key: str | None) -> None:
-        self.key = key
-        self.entry.note_key(key)
 
     def context(self) -> dict[str, Any]:
         """What fills an error template besides the refusal's own fields."""

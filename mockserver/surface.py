@@ -117,7 +117,8 @@ class Surface:
     ) -> tuple[Handler, Call] | Response:
         """The handler and call for the request; the provider's 404 or 405 otherwise."""
         method = scope["method"]
-        contract = self._served(emulator)
+        # The contract as this emulator serves it (in the variant its settings chose).
+        contract = emulator.contracts.get(self.contract.provider, self.contract)
         for route in self._by_method.get(method, ()):
             match = route.pattern.match(route_path)
             if match is None:
@@ -140,10 +141,6 @@ class Surface:
             refusal = Refusal("endpoint-not-found", f"No endpoint at {route_path}")
         entry.error = str(refusal)
         return render_refusal(contract, refusal, emulator.clock.now())
-
-    def _served(self, emulator: Emulator) -> Contract:
-        """The contract as this emulator serves it (in the variant its settings chose)."""
-        return emulator.contracts.get(self.contract.provider, self.contract)
 
     async def _run(self, handler: Handler, call: Call) -> Response | FaultResponse:
         emulator = call.emulator

@@ -15,11 +15,10 @@ own; locks are only taken in the order emulator, webhooks, journal.
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from contracts import CONTRACTS, Contract, producible_sizes
 from mockserver.engine.accounts import Account
@@ -34,25 +33,13 @@ from mockserver.engine.jobs import Job
 from mockserver.engine.journal import Journal
 from mockserver.engine.media import MediaDesk, MediaRef, signing_key
 from mockserver.engine.outbound import Outbound
+from mockserver.engine.owned import owned
 from mockserver.engine.planner import JobOrder, Planner, checked_profile
 from mockserver.engine.scenarios import Choice, RequestFacts, ScenarioRule
 from mockserver.engine.settings import Settings, enforced_limits
 from mockserver.engine.store import Jobs, State, memory_state
 from mockserver.engine.texts import Texts
 from mockserver.engine.webhooks import Render, Webhooks
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def owned(method: F) -> F:
-    """Run `method` as one step under the emulator's lock."""
-
-    @functools.wraps(method)
-    def run(self: Emulator, *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            return method(self, *args, **kwargs)
-
-    return cast(F, run)
 
 
 class Emulator:

@@ -1,0 +1,59 @@
+"""`owned` runs a method under its object's lock, called exactly as the method is."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any
+
+import pytest
+
+from mockserver.engine.owned import owned
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+
+    @owned
+    def plain(self, a: int, b: int = 2) -> tuple[int, int, bool]:
+        """Positional, with a default."""
+        return a, b, self.lock._is_owned()  # type: ignore[attr-defined]
+
+    @owned
+    def keywords(self, a: int, *, scale: int = 10, label: str) -> str:
+        return f"{label}:{a * scale}"
+
+    @owned
+    def spread(self, *items: int, **named: Any) -> tuple[tuple[int, ...], dict[str, Any]]:
+        return items, named
+
+    @owned
+    def fails(self) -> None:
+        raise KeyError("nope")
+
+
+def test_the_method_runs_under_the_lock_and_is_called_as_itself() -> None:
+    ledger = Ledger()
+    assert ledger.plain(1) == (1, 2, True)
+    assert ledger.plain(1, b=5) == (1, 5, True)
+    assert ledger.keywords(3, label="x") == "x:30"
+    assert ledger.keywords(a=3, scale=2, label="y") == "y:6"
+    assert ledger.spread(1, 2, z=3) == ((1, 2), {"z": 3})
+    with pytest.raises(TypeError):
+        ledger.keywords(3, 4, label="x")  # type: ignore[misc]  # keyword-only stays so
+    with pytest.raises(TypeError):
+        ledger.plain()  # type: ignore[call-arg]
+    assert inspect.signature(Ledger.keywords) == inspect.signature(Ledger.keywords.__wrapped__)  # type: ignore[attr-defined]
+    assert (Ledger.plain.__name__, Ledger.plain.__doc__) == ("plain", "Positional, with a default.")
+
+
+def test_the_lock_is_released_when_the_method_raises() -> None:
+    ledger = Ledger()
+    with pytest.raises(KeyError):
+        ledger.fails()
+    taken: list[bool] = []
+    worker = threading.Thread(target=lambda: taken.append(ledger.lock.acquire(timeout=1)))
+    worker.start()
+    worker.join()
+    assert taken == [True]
