@@ -3,6 +3,8 @@
 The wrapper is compiled with the method's own parameters. A generic one, forwarding
 `*args` and `**kwargs`, packs and unpacks them on every call, which cost more than
 taking the lock on the emulator's hottest steps (a poll's read, a submit's open).
+It is compiled when the method is first looked up, and takes the method's place in its
+class then: compiling the emulator's 25 at import took 2.6 ms of every start-up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,29 @@ _P = inspect.Parameter
 
 def owned(method: F) -> F:
     """Run `method` as one step under `self.lock`, called as `method` itself is."""
+    return cast(F, _Owned(method))
+
+
+class _Owned:
+    """Stands in the class for the method until it is first looked up."""
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self._method = method
+        self._where: tuple[type, str] | None = None
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._where = (owner, name)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        compiled = _compiled(self._method)
+        if self._where is not None:  # two threads may both compile: the same function
+            setattr(*self._where, compiled)
+        return compiled if instance is None else compiled.__get__(instance, owner)
+
+
+def _compiled(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method` under `self.lock`, with the method's own parameters."""
     params = list(inspect.signature(method).parameters.values())
     scope: dict[str, Any] = {"_method": method}
     declared, passed = [], []
@@ -47,4 +72,4 @@ def owned(method: F) -> F:
         f"  return _method({', '.join(passed)})\n"
     )
     exec(source, scope)
-    return cast(F, functools.update_wrapper(scope[method.__name__], method))
+    return functools.update_wrapper(scope[method.__name__], method)

@@ -57,3 +57,23 @@ def test_the_lock_is_released_when_the_method_raises() -> None:
     worker.start()
     worker.join()
     assert taken == [True]
+
+
+def test_the_wrapper_is_compiled_when_first_looked_up_and_takes_the_method_s_place() -> None:
+    class Late:
+        lock = threading.Lock()
+
+        @owned
+        def twice(self, a: int) -> int:
+            """Doubled."""
+            return a * 2
+
+    placeholder = Late.__dict__["twice"]
+    assert not inspect.isfunction(placeholder)  # nothing compiled at import
+    assert Late().twice(4) == 8
+    compiled = Late.__dict__["twice"]
+    assert inspect.isfunction(compiled)
+    assert compiled is not placeholder
+    assert Late().twice(5) == 10
+    assert Late.__dict__["twice"] is compiled
+    assert (compiled.__name__, compiled.__doc__) == ("twice", "Doubled.")
