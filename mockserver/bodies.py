@@ -22,7 +22,9 @@ from mockserver.engine import Refusal
 # serde_json's default recursion limit: deeper bodies are refused, not recursed into.
 MAX_DEPTH = 128
 _SURROGATE = "holds a lone UTF-16 surrogate, which is not valid Unicode"
-_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+# A surrogate escaped (\uD800 to \uDFFF), or encoded as UTF-8 would (ED A0-BF: not UTF-8 at
+# all, but `surrogatepass` decodes it so the refusal can name the field it is in).
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 _NOT_NUMBERS = ("nan", "+nan", "-nan")
 
 

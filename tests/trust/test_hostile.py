@@ -106,6 +106,27 @@ def test_hostile_requests_get_the_providers_own_answers(
     assert not [e for e in emulator.journal if e.error and "Internal emulator error" in e.error]
 
 
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"prompt": "a\xed\xa0\x80b"}', "prompt"),  # a surrogate encoded, not escaped
+        (b'{"prompt": "x", "\xed\xb0\x80": 1}', "\udc00"),  # in a key
+        (b'{"prompt": "\xed\xa0\xbd\xed\xb8\x80"}', "prompt"),  # CESU-8's pair: not UTF-8
+    ],
+)
+def test_surrogates_encoded_as_utf8_are_refused_naming_the_field(
+    client: TestClient, raw: bytes, field: str
+) -> None:
+    answer = client.post(
+        "/segmind/v2/grok-imagine-image",
+        content=raw,
+        headers={"x-api-key": "k", "content-type": "application/json"},
+    )
+    assert answer.status_code == 400
+    message = answer.json()["error"]
+    assert message.startswith(f"Request body is not valid JSON: '{field}' holds a lone UTF-16")
+
+
 def test_a_lone_surrogate_never_poisons_later_reads(client: TestClient) -> None:
     headers = {"Authorization": "Bearer k", **{"content-type": "application/json"}}
     created = client.post(
