@@ -106,7 +106,7 @@ class Call(Incoming):
     ) -> None:
         # Every field of the view and the incoming request set here, not through two
         # `super().__init__` calls: one Call is made per request, and the two cost more
-        # than the fields (`tests/test_quality.py` checks that none is left unset).
+        # than the fields (`tests/test_call.py` checks that none is left unset).
         self.emulator, self.contract, self.base_url = emulator, contract, base_url
         self.scope, self._receive, self.entry = scope, receive, entry
         self._request = None
