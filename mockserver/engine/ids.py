@@ -153,6 +153,7 @@ def _filler(template: str) -> _Filler:
 
 
 def _uuid4_of(rng: random.Random, model: str, now: float) -> str:
+    """A {uuid4}'s text, from 128 bits of `rng` (a filler: the model and now unused)."""
     return _uuid4(rng.getrandbits(128))
 
 
@@ -161,7 +162,7 @@ def _fill(name: str, rng: random.Random, model: str, now: float) -> str:
     if name == "model":
         return model
     if name == "uuid4":
-        return _uuid4(rng.getrandbits(128))
+        return _uuid4_of(rng, model, now)
     if name == "uuid7":
         return _uuid7(rng, now)
     return f"{rng.getrandbits(int(name[3:]) * 4):0{name[3:]}x}"

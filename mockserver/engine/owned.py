@@ -32,15 +32,18 @@ class _Owned:
     def __init__(self, method: Callable[..., Any]) -> None:
         self._method = method
         self._where: tuple[type, str] | None = None
+        self._compiled: Callable[..., Any] | None = None
         self.__doc__ = method.__doc__
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._where = (owner, name)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        compiled = _compiled(self._method)
-        if self._where is not None:  # two threads may both compile: the same function
-            setattr(*self._where, compiled)
+        compiled = self._compiled
+        if compiled is None:  # two threads may both compile: equal functions
+            compiled = self._compiled = _compiled(self._method)
+            if self._where is not None:  # not set outside a class body: kept here then
+                setattr(*self._where, compiled)
         return compiled if instance is None else compiled.__get__(instance, owner)
 
 

@@ -77,3 +77,16 @@ def test_the_wrapper_is_compiled_when_first_looked_up_and_takes_the_method_s_pla
     assert Late().twice(5) == 10
     assert Late.__dict__["twice"] is compiled
     assert (compiled.__name__, compiled.__doc__) == ("twice", "Doubled.")
+
+
+def test_a_method_owned_outside_a_class_body_is_compiled_once() -> None:
+    class Later:
+        lock = threading.Lock()
+
+    def thrice(self: Later, a: int) -> int:
+        return a * 3
+
+    Later.thrice = owned(thrice)  # type: ignore[attr-defined]  # no __set_name__ for it
+    first = Later.thrice  # type: ignore[attr-defined]
+    assert Later().thrice(2) == 6  # type: ignore[attr-defined]
+    assert Later.thrice is first  # type: ignore[attr-defined]
